@@ -1,0 +1,25 @@
+/** The clock and ids of a running Tally; tests pass their own. */
+import type { Clock, IdGenerator } from './ports.js';
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/**
+ * Ids that sort by creation time: a prefix, ten base-32 digits of milliseconds, then sixteen
+ * random ones (80 bits), so that ids made in the same millisecond never meet.
+ */
+export const randomIds: IdGenerator = {
+  next(prefix: string): string {
+    let time = Date.now();
+    let head = '';
+    for (let index = 0; index < 10; index += 1) {
+      head = (ALPHABET[time % 32] ?? '0') + head;
+      time = Math.floor(time / 32);
+    }
+    const random = crypto.getRandomValues(new Uint8Array(16));
+    let tail = '';
+    for (const byte of random) tail += ALPHABET[byte % 32];
+    return `${prefix}${head}${tail}`;
+  },
+};

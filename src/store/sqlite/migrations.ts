@@ -1,0 +1,131 @@
+/**
+ * Versioned schema migrations, applied in order at open inside one transaction each. Never edit a
+ * migration that has shipped: add the next one.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'ledger',
+    sql: `
+      CREATE TABLE orgs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        time_zone TEXT NOT NULL,
+        plan TEXT,
+        created_at INTEGER NOT NULL,
+        clock INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE grants (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs (id),
+        kind TEXT NOT NULL,
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        remaining INTEGER NOT NULL CHECK (remaining >= 0),
+        held INTEGER NOT NULL CHECK (held >= 0 AND held <= remaining),
+        effective_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        priority INTEGER NOT NULL,
+        note TEXT,
+        schedule_id TEXT
+      ) STRICT;
+      CREATE INDEX grants_by_org ON grants (org_id, effective_at);
+      CREATE INDEX grants_live ON grants (org_id) WHERE remaining > 0;
+
+      CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs (id),
+        kind TEXT NOT NULL,
+        credits INTEGER NOT NULL,
+        priority INTEGER NOT NULL,
+        note TEXT,
+        next_at INTEGER NOT NULL,
+        end_at INTEGER
+      ) STRICT;
+      CREATE INDEX schedules_by_org ON schedules (org_id);
+
+      CREATE TABLE holds (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs (id),
+        status TEXT NOT NULL,
+        feature TEXT NOT NULL,
+        quantities TEXT,
+        credits INTEGER NOT NULL,
+        reservations TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        charge_id TEXT,
+        user TEXT,
+        project TEXT,
+        model TEXT,
+        note TEXT,
+        metadata TEXT
+      ) STRICT;
+      CREATE INDEX holds_pending ON holds (org_id) WHERE status = 'pending';
+
+      CREATE TABLE transactions (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        org_id TEXT NOT NULL REFERENCES orgs (id),
+        type TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        feature TEXT,
+        credits INTEGER NOT NULL,
+        held INTEGER NOT NULL,
+        balance_after INTEGER NOT NULL,
+        user TEXT,
+        project TEXT,
+        model TEXT,
+        quantities TEXT,
+        draws TEXT NOT NULL,
+        note TEXT,
+        metadata TEXT,
+        hold_id TEXT,
+        charge_id TEXT,
+        reason TEXT
+      ) STRICT;
+      CREATE INDEX transactions_by_org ON transactions (org_id, at DESC, id DESC);
+      CREATE INDEX transactions_by_charge ON transactions (charge_id) WHERE charge_id IS NOT NULL;
+
+      CREATE TABLE entries (
+        seq INTEGER PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        transaction_seq INTEGER NOT NULL REFERENCES transactions (seq),
+        grant_id TEXT NOT NULL REFERENCES grants (id),
+        kind TEXT NOT NULL,
+        type TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        amount INTEGER NOT NULL,
+        held INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX entries_by_org ON entries (org_id, at);
+      CREATE INDEX entries_by_grant ON entries (grant_id, at);
+
+      CREATE TABLE price_versions (
+        feature_id TEXT NOT NULL,
+        effective_at INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        lines TEXT NOT NULL,
+        PRIMARY KEY (feature_id, effective_at)
+      ) STRICT;
+
+      CREATE TABLE stored_responses (
+        org_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        response TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (org_id, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX stored_responses_by_age ON stored_responses (created_at);
+    `,
+  },
+];

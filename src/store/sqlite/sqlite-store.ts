@@ -1,0 +1,513 @@
+/**
+ * The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is on disk
+ * before a write is acknowledged (rule 9). Writes arriving together are grouped into one durable
+ * transaction (group commit), each inside a savepoint so that a failing write is undone alone.
+ *
+ * Live org states are cached between writes. The cache is trusted only while no other connection
+ * has committed: SQLite's `data_version` tells, and it is read under the write lock.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { applyChanges } from '../../ledger/apply-changes.js';
+import type { Grant } from '../../core/grant.js';
+import type { Instant } from '../../core/period.js';
+import type { Org, PriceVersion, Transaction } from '../../ledger/model.js';
+import type {
+  EntryTotal,
+  GrantAsOf,
+  LedgerStore,
+  OrgChanges,
+  OrgState,
+  TransactionCursor,
+  TransactionFilter,
+  WriteContext,
+  WriteRequest,
+} from '../../ledger/ports.js';
+import { MIGRATIONS } from './migrations.js';
+import {
+  drawsFromJson,
+  drawsToJson,
+  grantFromRow,
+  holdFromRow,
+  jsonOrNull,
+  orgFromRow,
+  priceLinesToJson,
+  priceVersionFromRow,
+  scheduleFromRow,
+  transactionFromRow,
+} from './rows.js';
+
+export interface SqliteStoreOptions {
+  /** The database file; created with its folder when missing. */
+  path: string;
+  /** Most writes grouped into one commit; 1 commits every write alone. */
+  maxBatch?: number;
+  /** How long to wait for another process holding the write lock. */
+  busyTimeoutMs?: number;
+}
+
+interface QueuedWrite {
+  request: WriteRequest<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Row = Record<string, unknown>;
+type Statement = Database.Statement<unknown[], Row>;
+
+export class SqliteStore implements LedgerStore {
+  private readonly db: Database.Database;
+  private readonly maxBatch: number;
+  private readonly statements = new Map<string, Statement>();
+  private readonly states = new Map<string, OrgState>();
+  private prices: PriceVersion[] | undefined;
+  private dataVersion = -1;
+  private queue: QueuedWrite[] = [];
+  private flushing = false;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.defaultSafeIntegers(true);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    this.maxBatch = options.maxBatch ?? 1000;
+    this.migrate();
+  }
+
+  private migrate(): void {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`);
+    const apply = this.db.transaction((migration: (typeof MIGRATIONS)[number]) => {
+      // Another process may have applied it while we waited for the lock.
+      const done = this.db
+        .prepare('SELECT 1 FROM schema_migrations WHERE version = ?')
+        .get(migration.version);
+      if (done) return;
+      this.db.exec(migration.sql);
+      this.db
+        .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+        .run(migration.version, migration.name, new Date().toISOString());
+    });
+    for (const migration of MIGRATIONS) apply.immediate(migration);
+  }
+
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text) as Statement;
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** Drops cached states when another connection has committed since we last looked. */
+  private checkCache(): void {
+    const version = Number(this.db.pragma('data_version', { simple: true }) as bigint);
+    if (version !== this.dataVersion) {
+      this.states.clear();
+      this.prices = undefined;
+      this.dataVersion = version;
+    }
+  }
+
+  write<R>(request: WriteRequest<R>): Promise<R> {
+    if (this.closed) return Promise.reject(new Error('the store is closed'));
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ request, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const batch = this.queue.splice(0, this.maxBatch);
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      this.sql('BEGIN IMMEDIATE').run();
+      this.checkCache();
+      for (const { request } of batch) {
+        this.sql('SAVEPOINT write').run();
+        try {
+          outcomes.push({ ok: true, value: this.runWrite(request) });
+          this.sql('RELEASE write').run();
+        } catch (error) {
+          this.sql('ROLLBACK TO write').run();
+          this.sql('RELEASE write').run();
+          this.states.delete(request.orgId);
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.sql('COMMIT').run();
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.states.clear();
+      this.prices = undefined;
+      for (const { reject } of batch) reject(error);
+      this.continueFlushing();
+      return;
+    }
+    batch.forEach((queued, index) => {
+      const outcome = outcomes[index];
+      if (outcome?.ok) queued.resolve(outcome.value);
+      else queued.reject(outcome?.error);
+    });
+    this.continueFlushing();
+  }
+
+  private continueFlushing(): void {
+    if (this.queue.length > 0) setImmediate(() => this.flush());
+    else this.flushing = false;
+  }
+
+  private runWrite(request: WriteRequest<unknown>): unknown {
+    const context = this.contextFor(request);
+    const { result, changes } = request.decide(context);
+    if (changes) {
+      this.apply(request, changes);
+      this.states.set(request.orgId, applyChanges(context.state, changes));
+    }
+    return result;
+  }
+
+  private contextFor(request: WriteRequest<unknown>): WriteContext {
+    const stored =
+      request.idempotencyKey === undefined
+        ? undefined
+        : this.sql(
+            'SELECT request_hash, response FROM stored_responses WHERE org_id = ? AND key = ?',
+          ).get(request.orgId, request.idempotencyKey);
+    return {
+      state: this.liveState(request.orgId),
+      prices: request.featureId === undefined ? [] : this.priceVersions(request.featureId),
+      hold:
+        request.holdId === undefined
+          ? undefined
+          : (() => {
+              const row = this.sql('SELECT * FROM holds WHERE id = ? AND org_id = ?').get(
+                request.holdId,
+                request.orgId,
+              );
+              return row ? holdFromRow(row) : undefined;
+            })(),
+      charge:
+        request.chargeId === undefined
+          ? undefined
+          : this.chargeRecord(request.orgId, request.chargeId),
+      stored: stored
+        ? { requestHash: stored.request_hash as string, response: stored.response as string }
+        : undefined,
+    };
+  }
+
+  private liveState(orgId: string): OrgState | undefined {
+    const cached = this.states.get(orgId);
+    if (cached) return cached;
+    const orgRow = this.sql('SELECT * FROM orgs WHERE id = ?').get(orgId);
+    if (!orgRow) return undefined;
+    const state: OrgState = {
+      org: orgFromRow(orgRow),
+      grants: this.sql('SELECT * FROM grants WHERE org_id = ? AND remaining > 0')
+        .all(orgId)
+        .map(grantFromRow),
+      holds: this.sql("SELECT * FROM holds WHERE org_id = ? AND status = 'pending'")
+        .all(orgId)
+        .map(holdFromRow),
+      schedules: this.sql(
+        'SELECT * FROM schedules WHERE org_id = ? AND (end_at IS NULL OR next_at < end_at)',
+      )
+        .all(orgId)
+        .map(scheduleFromRow),
+    };
+    this.states.set(orgId, state);
+    return state;
+  }
+
+  private priceVersions(featureId: string): PriceVersion[] {
+    this.prices ??= this.sql('SELECT * FROM price_versions ORDER BY effective_at, feature_id')
+      .all()
+      .map(priceVersionFromRow);
+    return this.prices.filter((version) => version.featureId === featureId);
+  }
+
+  private chargeRecord(orgId: string, chargeId: string): WriteContext['charge'] {
+    const row = this.sql(
+      "SELECT credits, draws FROM transactions WHERE id = ? AND org_id = ? AND type = 'usage' AND status = 'succeeded'",
+    ).get(chargeId, orgId);
+    if (!row) return undefined;
+    const draws = drawsFromJson(row.draws);
+    const refunded = this.sql(
+      "SELECT COALESCE(SUM(credits), 0) AS refunded FROM transactions WHERE org_id = ? AND charge_id = ? AND type = 'refund'",
+    ).get(orgId, chargeId);
+    const grants = draws.map((draw) => {
+      const grantRow = this.sql('SELECT * FROM grants WHERE id = ?').get(draw.grantId);
+      if (!grantRow) throw new Error(`charge ${chargeId} drew from missing grant ${draw.grantId}`);
+      return grantFromRow(grantRow);
+    });
+    return {
+      id: chargeId,
+      credits: -(row.credits as bigint),
+      draws,
+      refunded: refunded?.refunded as bigint,
+      grants,
+    };
+  }
+
+  private apply(request: WriteRequest<unknown>, changes: OrgChanges): void {
+    const { org } = changes;
+    this.sql(
+      `INSERT INTO orgs (id, name, time_zone, plan, created_at, clock) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET clock = excluded.clock`,
+    ).run(org.id, org.name, org.timeZone, org.plan, org.createdAt, org.clock);
+    for (const grant of changes.grants) {
+      this.sql(
+        `INSERT INTO grants (id, org_id, kind, amount, remaining, held, effective_at, expires_at, priority, note, schedule_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET remaining = excluded.remaining, held = excluded.held`,
+      ).run(
+        grant.id,
+        grant.orgId,
+        grant.kind,
+        grant.amount,
+        grant.remaining,
+        grant.held,
+        grant.effectiveAt,
+        grant.expiresAt,
+        grant.priority,
+        grant.note,
+        grant.scheduleId,
+      );
+    }
+    for (const schedule of changes.schedules) {
+      this.sql(
+        `INSERT INTO schedules (id, org_id, kind, credits, priority, note, next_at, end_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET next_at = excluded.next_at`,
+      ).run(
+        schedule.id,
+        schedule.orgId,
+        schedule.kind,
+        schedule.credits,
+        schedule.priority,
+        schedule.note,
+        schedule.nextAt,
+        schedule.endAt,
+      );
+    }
+    for (const hold of changes.holds) {
+      this.sql(
+        `INSERT INTO holds (id, org_id, status, feature, quantities, credits, reservations, created_at, expires_at,
+           resolved_at, charge_id, user, project, model, note, metadata)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, resolved_at = excluded.resolved_at,
+           charge_id = excluded.charge_id`,
+      ).run(
+        hold.id,
+        hold.orgId,
+        hold.status,
+        hold.feature,
+        jsonOrNull(hold.quantities),
+        hold.credits,
+        drawsToJson(hold.reservations),
+        hold.createdAt,
+        hold.expiresAt,
+        hold.resolvedAt,
+        hold.chargeId,
+        hold.user,
+        hold.project,
+        hold.model,
+        hold.note,
+        jsonOrNull(hold.metadata),
+      );
+    }
+    for (const transaction of changes.transactions) this.insertTransaction(transaction);
+    if (changes.stored) {
+      this.sql(
+        'INSERT INTO stored_responses (org_id, key, request_hash, response, created_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(
+        request.orgId,
+        changes.stored.key,
+        changes.stored.requestHash,
+        changes.stored.response,
+        changes.stored.at,
+      );
+    }
+  }
+
+  private insertTransaction(transaction: Transaction): void {
+    const { lastInsertRowid } = this.sql(
+      `INSERT INTO transactions (id, org_id, type, at, status, feature, credits, held, balance_after, user, project,
+         model, quantities, draws, note, metadata, hold_id, charge_id, reason)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      transaction.id,
+      transaction.orgId,
+      transaction.type,
+      transaction.at,
+      transaction.status,
+      transaction.feature,
+      transaction.credits,
+      transaction.held,
+      transaction.balanceAfter,
+      transaction.user,
+      transaction.project,
+      transaction.model,
+      jsonOrNull(transaction.quantities),
+      drawsToJson(transaction.draws),
+      transaction.note,
+      jsonOrNull(transaction.metadata),
+      transaction.holdId,
+      transaction.chargeId,
+      transaction.reason,
+    );
+    for (const entry of transaction.entries) {
+      this.sql(
+        `INSERT INTO entries (org_id, transaction_seq, grant_id, kind, type, at, amount, held)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        transaction.orgId,
+        lastInsertRowid,
+        entry.grantId,
+        entry.kind,
+        entry.type,
+        entry.at,
+        entry.amount,
+        entry.held,
+      );
+    }
+  }
+
+  async getOrg(orgId: string): Promise<Org | undefined> {
+    const row = this.sql('SELECT * FROM orgs WHERE id = ?').get(orgId);
+    return row ? orgFromRow(row) : undefined;
+  }
+
+  async loadState(orgId: string): Promise<OrgState | undefined> {
+    this.checkCache();
+    return this.liveState(orgId);
+  }
+
+  async grantsAsOf(orgId: string, at: Instant): Promise<GrantAsOf[]> {
+    return this.sql(
+      `SELECT grants.*, sums.remaining_at, sums.held_at FROM grants
+       JOIN (SELECT grant_id, SUM(amount) AS remaining_at, SUM(held) AS held_at FROM entries
+             WHERE org_id = ? AND at <= ? GROUP BY grant_id) AS sums ON sums.grant_id = grants.id`,
+    )
+      .all(orgId, at)
+      .map((row) => ({
+        grant: grantFromRow(row),
+        remaining: row.remaining_at as bigint,
+        held: row.held_at as bigint,
+      }));
+  }
+
+  async listGrants(orgId: string): Promise<Grant[]> {
+    return this.sql('SELECT * FROM grants WHERE org_id = ? ORDER BY effective_at, id')
+      .all(orgId)
+      .map(grantFromRow);
+  }
+
+  async listTransactions(
+    orgId: string,
+    filter: TransactionFilter,
+    limit: number,
+    after: TransactionCursor | undefined,
+  ): Promise<Transaction[]> {
+    const where = ['org_id = ?'];
+    const params: unknown[] = [orgId];
+    const anyOf = (column: string, values: readonly string[] | undefined) => {
+      if (!values || values.length === 0) return;
+      where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    };
+    anyOf('type', filter.types);
+    anyOf('status', filter.statuses);
+    for (const [column, value] of [
+      ['feature', filter.feature],
+      ['user', filter.user],
+      ['project', filter.project],
+      ['model', filter.model],
+    ] as const) {
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    if (filter.from !== undefined) {
+      where.push('at >= ?');
+      params.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      where.push('at < ?');
+      params.push(filter.to);
+    }
+    if (after) {
+      where.push('(at < ? OR (at = ? AND id < ?))');
+      params.push(after.at, after.at, after.id);
+    }
+    params.push(limit);
+    return this.db
+      .prepare(
+        `SELECT * FROM transactions WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`,
+      )
+      .all(...params)
+      .map((row) => transactionFromRow(row as Row));
+  }
+
+  async entryTotals(orgId: string, from: Instant, to: Instant): Promise<EntryTotal[]> {
+    return this.sql(
+      `SELECT kind, type, SUM(amount) AS amount FROM entries
+       WHERE org_id = ? AND CASE WHEN type = 'expiry' THEN at > ? AND at <= ? ELSE at >= ? AND at < ? END
+       GROUP BY kind, type`,
+    )
+      .all(orgId, from, to, from, to)
+      .map((row) => ({
+        kind: row.kind as Grant['kind'],
+        type: row.type as EntryTotal['type'],
+        amount: row.amount as bigint,
+      }));
+  }
+
+  async usageCount(orgId: string, from: Instant, to: Instant): Promise<number> {
+    const row = this.sql(
+      `SELECT COUNT(*) AS count FROM transactions
+       WHERE org_id = ? AND type = 'usage' AND status = 'succeeded' AND at >= ? AND at < ?`,
+    ).get(orgId, from, to);
+    return Number(row?.count as bigint);
+  }
+
+  async putPriceVersion(version: PriceVersion): Promise<void> {
+    this.sql(
+      `INSERT INTO price_versions (feature_id, effective_at, name, lines) VALUES (?, ?, ?, ?)
+       ON CONFLICT (feature_id, effective_at) DO UPDATE SET name = excluded.name, lines = excluded.lines`,
+    ).run(version.featureId, version.effectiveAt, version.name, priceLinesToJson(version.lines));
+    this.prices = undefined;
+  }
+
+  async listPriceVersions(featureId?: string): Promise<PriceVersion[]> {
+    const rows =
+      featureId === undefined
+        ? this.sql('SELECT * FROM price_versions ORDER BY effective_at, feature_id').all()
+        : this.sql('SELECT * FROM price_versions WHERE feature_id = ? ORDER BY effective_at').all(
+            featureId,
+          );
+    return rows.map(priceVersionFromRow);
+  }
+
+  async purgeStoredResponses(before: Instant): Promise<number> {
+    return Number(
+      this.sql('DELETE FROM stored_responses WHERE created_at < ?').run(before).changes,
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.flushing) await new Promise((resolve) => setImmediate(resolve));
+    this.db.close();
+  }
+}
