@@ -329,7 +329,8 @@ class LedgerEngine implements Ledger {
       this.running.add(runningKey);
     }
     const { idempotencyKey: _key, ...request } = input;
-    const requestHash = fingerprint(canonicalJson({ operation: spec.operation, request }));
+    const requestHash =
+      key === undefined ? '' : fingerprint(canonicalJson({ operation: spec.operation, request }));
     try {
       return await this.store.write<WriteResult<T>>({
         orgId: spec.orgId,

@@ -17,9 +17,23 @@ export const randomIds: IdGenerator = {
       head = (ALPHABET[time % 32] ?? '0') + head;
       time = Math.floor(time / 32);
     }
-    const random = crypto.getRandomValues(new Uint8Array(16));
     let tail = '';
-    for (const byte of random) tail += ALPHABET[byte % 32];
+    for (let index = 0; index < 16; index += 1) tail += ALPHABET[randomByte() % 32];
     return `${prefix}${head}${tail}`;
   },
 };
+
+// Random bytes are drawn from the system a page at a time: one call per id costs more than the
+// rest of a charge.
+const pool = new Uint8Array(4096);
+let poolIndex = pool.length;
+
+function randomByte(): number {
+  if (poolIndex === pool.length) {
+    crypto.getRandomValues(pool);
+    poolIndex = 0;
+  }
+  const byte = pool[poolIndex] ?? 0;
+  poolIndex += 1;
+  return byte;
+}

@@ -70,12 +70,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX holds_pending ON holds (org_id) WHERE status = 'pending';
 
+      -- The log and its entries are clustered by org and instant: a write adds few pages (each
+      -- page is fsynced at commit), and an org's history reads as one range.
       CREATE TABLE transactions (
-        seq INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
         org_id TEXT NOT NULL REFERENCES orgs (id),
-        type TEXT NOT NULL,
         at INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        type TEXT NOT NULL,
         status TEXT NOT NULL,
         feature TEXT,
         credits INTEGER NOT NULL,
@@ -90,24 +91,24 @@ export const MIGRATIONS: readonly Migration[] = [
         metadata TEXT,
         hold_id TEXT,
         charge_id TEXT,
-        reason TEXT
-      ) STRICT;
-      CREATE INDEX transactions_by_org ON transactions (org_id, at DESC, id DESC);
+        reason TEXT,
+        PRIMARY KEY (org_id, at, id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE UNIQUE INDEX transactions_by_id ON transactions (id);
       CREATE INDEX transactions_by_charge ON transactions (charge_id) WHERE charge_id IS NOT NULL;
 
       CREATE TABLE entries (
-        seq INTEGER PRIMARY KEY,
         org_id TEXT NOT NULL,
-        transaction_seq INTEGER NOT NULL REFERENCES transactions (seq),
-        grant_id TEXT NOT NULL REFERENCES grants (id),
+        at INTEGER NOT NULL,
+        transaction_id TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        grant_id TEXT NOT NULL,
         kind TEXT NOT NULL,
         type TEXT NOT NULL,
-        at INTEGER NOT NULL,
         amount INTEGER NOT NULL,
-        held INTEGER NOT NULL
-      ) STRICT;
-      CREATE INDEX entries_by_org ON entries (org_id, at);
-      CREATE INDEX entries_by_grant ON entries (grant_id, at);
+        held INTEGER NOT NULL,
+        PRIMARY KEY (org_id, at, transaction_id, line)
+      ) STRICT, WITHOUT ROWID;
 
       CREATE TABLE price_versions (
         feature_id TEXT NOT NULL,

@@ -53,6 +53,7 @@ interface QueuedWrite {
   reject: (error: unknown) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 type Row = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Row>;
 
@@ -126,32 +127,20 @@ export class SqliteStore implements LedgerStore {
     });
   }
 
+  /**
+   * Commits a batch of queued writes in one transaction. Writes are isolated: a refusal writes
+   * nothing, and a write that throws (a bug or a full disk) must not fail the others. Savepoints
+   * would cost a third of a charge, so the batch first runs without them; only if a write throws
+   * is it rolled back and run again, each write in its own savepoint.
+   */
   private flush(): void {
     const batch = this.queue.splice(0, this.maxBatch);
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let outcomes: Outcome[];
     try {
-      this.sql('BEGIN IMMEDIATE').run();
-      this.checkCache();
-      for (const { request } of batch) {
-        this.sql('SAVEPOINT write').run();
-        try {
-          outcomes.push({ ok: true, value: this.runWrite(request) });
-          this.sql('RELEASE write').run();
-        } catch (error) {
-          this.sql('ROLLBACK TO write').run();
-          this.sql('RELEASE write').run();
-          this.states.delete(request.orgId);
-          outcomes.push({ ok: false, error });
-        }
-      }
-      this.sql('COMMIT').run();
+      outcomes = this.commitBatch(batch, false);
+      if (outcomes.some((outcome) => !outcome.ok)) outcomes = this.commitBatch(batch, true);
     } catch (error) {
-      if (this.db.inTransaction) this.db.exec('ROLLBACK');
-      this.states.clear();
-      this.prices = undefined;
-      for (const { reject } of batch) reject(error);
-      this.continueFlushing();
-      return;
+      outcomes = batch.map(() => ({ ok: false, error }));
     }
     batch.forEach((queued, index) => {
       const outcome = outcomes[index];
@@ -159,6 +148,41 @@ export class SqliteStore implements LedgerStore {
       else queued.reject(outcome?.error);
     });
     this.continueFlushing();
+  }
+
+  /**
+   * Runs the batch in one durable transaction. Without isolation it stops at the first write that
+   * throws and rolls everything back; with isolation each write has a savepoint of its own.
+   */
+  private commitBatch(batch: readonly QueuedWrite[], isolated: boolean): Outcome[] {
+    const outcomes: Outcome[] = [];
+    try {
+      this.sql('BEGIN IMMEDIATE').run();
+      this.checkCache();
+      for (const { request } of batch) {
+        if (isolated) this.sql('SAVEPOINT write').run();
+        try {
+          outcomes.push({ ok: true, value: this.runWrite(request) });
+          if (isolated) this.sql('RELEASE write').run();
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+          if (!isolated) throw error;
+          this.sql('ROLLBACK TO write').run();
+          this.sql('RELEASE write').run();
+          this.states.delete(request.orgId);
+        }
+      }
+      this.sql('COMMIT').run();
+      return outcomes;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      this.states.clear();
+      this.prices = undefined;
+      if (!isolated && outcomes.length > 0 && !outcomes[outcomes.length - 1]?.ok) {
+        return outcomes; // a write threw: the caller runs the batch again, isolated
+      }
+      throw error;
+    }
   }
 
   private continueFlushing(): void {
@@ -340,15 +364,15 @@ export class SqliteStore implements LedgerStore {
   }
 
   private insertTransaction(transaction: Transaction): void {
-    const { lastInsertRowid } = this.sql(
-      `INSERT INTO transactions (id, org_id, type, at, status, feature, credits, held, balance_after, user, project,
+    this.sql(
+      `INSERT INTO transactions (org_id, at, id, type, status, feature, credits, held, balance_after, user, project,
          model, quantities, draws, note, metadata, hold_id, charge_id, reason)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
-      transaction.id,
       transaction.orgId,
-      transaction.type,
       transaction.at,
+      transaction.id,
+      transaction.type,
       transaction.status,
       transaction.feature,
       transaction.credits,
@@ -365,21 +389,22 @@ export class SqliteStore implements LedgerStore {
       transaction.chargeId,
       transaction.reason,
     );
-    for (const entry of transaction.entries) {
+    transaction.entries.forEach((entry, line) => {
       this.sql(
-        `INSERT INTO entries (org_id, transaction_seq, grant_id, kind, type, at, amount, held)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO entries (org_id, at, transaction_id, line, grant_id, kind, type, amount, held)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         transaction.orgId,
-        lastInsertRowid,
+        entry.at,
+        transaction.id,
+        line,
         entry.grantId,
         entry.kind,
         entry.type,
-        entry.at,
         entry.amount,
         entry.held,
       );
-    }
+    });
   }
 
   async getOrg(orgId: string): Promise<Org | undefined> {
