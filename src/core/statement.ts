@@ -9,9 +9,16 @@ import type { Instant } from './period.js';
 
 export type EntryPlace = 'before' | 'within' | 'after';
 
-export function placeOfEntry(type: string, at: Instant, start: Instant, end: Instant): EntryPlace {
+export function placeOfEntry(
+  type: string,
+  at: Instant,
+  start: Instant,
+  end: Instant,
+  /** For a period still running, read up to `end` included: a read at t includes writes dated t. */
+  endIncluded = false,
+): EntryPlace {
   if (type === 'expiry') return at <= start ? 'before' : at <= end ? 'within' : 'after';
-  return at < start ? 'before' : at < end ? 'within' : 'after';
+  return at < start ? 'before' : at < end || (endIncluded && at === end) ? 'within' : 'after';
 }
 
 export interface KindFlows {

@@ -494,7 +494,7 @@ class LedgerEngine implements Ledger {
     )) {
       countEntry(flows, total.kind, total.type, 'before', total.amount);
     }
-    for (const total of await this.store.entryTotals(orgId, period.start, horizon)) {
+    for (const total of await this.store.entryTotals(orgId, period.start, horizon, !final)) {
       countEntry(flows, total.kind, total.type, 'within', total.amount);
     }
     // What is due but not yet written counts too: reads compute expiries (rule 5).
@@ -502,7 +502,7 @@ class LedgerEngine implements Ledger {
     if (!found) return unknownOrg(orgId);
     for (const transaction of found.virtual) {
       for (const entry of transaction.entries) {
-        const place = placeOfEntry(entry.type, entry.at, period.start, horizon);
+        const place = placeOfEntry(entry.type, entry.at, period.start, horizon, !final);
         countEntry(flows, entry.kind, entry.type, place, entry.amount);
       }
     }
@@ -526,7 +526,7 @@ class LedgerEngine implements Ledger {
       closing,
       carriedForward: closing - heldOnExpired,
       byKind: flows,
-      usageCount: await this.store.usageCount(orgId, period.start, horizon),
+      usageCount: await this.store.usageCount(orgId, period.start, final ? horizon : horizon + 1),
     });
   }
 

@@ -130,9 +130,15 @@ export interface LedgerStore {
   ): Promise<Transaction[]>;
   /**
    * Sums of entry amounts by kind and type, for entries with `from < at <= to` when type is
-   * `expiry` and `from <= at < to` otherwise: the way periods count (see DESIGN.md section 4).
+   * `expiry` and `from <= at < to` otherwise (`<= to` with `toIncluded`): the way periods count,
+   * see `placeOfEntry` in src/core/statement.ts.
    */
-  entryTotals(orgId: string, from: Instant, to: Instant): Promise<EntryTotal[]>;
+  entryTotals(
+    orgId: string,
+    from: Instant,
+    to: Instant,
+    toIncluded?: boolean,
+  ): Promise<EntryTotal[]>;
   /** Succeeded usage rows in `[from, to)`. */
   usageCount(orgId: string, from: Instant, to: Instant): Promise<number>;
   putPriceVersion(version: PriceVersion): Promise<void>;

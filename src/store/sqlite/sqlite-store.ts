@@ -484,13 +484,19 @@ export class SqliteStore implements LedgerStore {
       .map((row) => transactionFromRow(row as Row));
   }
 
-  async entryTotals(orgId: string, from: Instant, to: Instant): Promise<EntryTotal[]> {
+  async entryTotals(
+    orgId: string,
+    from: Instant,
+    to: Instant,
+    toIncluded = false,
+  ): Promise<EntryTotal[]> {
     return this.sql(
       `SELECT kind, type, SUM(amount) AS amount FROM entries
-       WHERE org_id = ? AND CASE WHEN type = 'expiry' THEN at > ? AND at <= ? ELSE at >= ? AND at < ? END
+       WHERE org_id = ? AND at >= ? AND at <= ?
+         AND CASE WHEN type = 'expiry' THEN at > ? ELSE at < ? OR (? AND at = ?) END
        GROUP BY kind, type`,
     )
-      .all(orgId, from, to, from, to)
+      .all(orgId, from, to, from, to, toIncluded ? 1 : 0, to)
       .map((row) => ({
         kind: row.kind as Grant['kind'],
         type: row.type as EntryTotal['type'],
