@@ -33,10 +33,13 @@ export const MIGRATIONS: readonly Migration[] = [
         expires_at INTEGER,
         priority INTEGER NOT NULL,
         note TEXT,
-        schedule_id TEXT
+        schedule_id TEXT,
+        -- 1 while credits are left. Kept apart from remaining so that spending (which changes
+        -- remaining) leaves the index alone: one page fewer to write and fsync per charge.
+        live INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX grants_by_org ON grants (org_id, effective_at);
-      CREATE INDEX grants_live ON grants (org_id) WHERE remaining > 0;
+      CREATE INDEX grants_live ON grants (org_id) WHERE live = 1;
 
       CREATE TABLE schedules (
         id TEXT PRIMARY KEY,

@@ -237,7 +237,7 @@ export class SqliteStore implements LedgerStore {
     if (!orgRow) return undefined;
     const state: OrgState = {
       org: orgFromRow(orgRow),
-      grants: this.sql('SELECT * FROM grants WHERE org_id = ? AND remaining > 0')
+      grants: this.sql('SELECT * FROM grants WHERE org_id = ? AND live = 1')
         .all(orgId)
         .map(grantFromRow),
       holds: this.sql("SELECT * FROM holds WHERE org_id = ? AND status = 'pending'")
@@ -290,10 +290,20 @@ export class SqliteStore implements LedgerStore {
        ON CONFLICT (id) DO UPDATE SET clock = excluded.clock`,
     ).run(org.id, org.name, org.timeZone, org.plan, org.createdAt, org.clock);
     for (const grant of changes.grants) {
+      const live = grant.remaining > 0n ? 1 : 0;
+      const updated = this.sql('UPDATE grants SET remaining = ?, held = ? WHERE id = ?').run(
+        grant.remaining,
+        grant.held,
+        grant.id,
+      );
+      if (updated.changes > 0) {
+        this.sql('UPDATE grants SET live = ? WHERE id = ? AND live <> ?').run(live, grant.id, live);
+        continue;
+      }
       this.sql(
-        `INSERT INTO grants (id, org_id, kind, amount, remaining, held, effective_at, expires_at, priority, note, schedule_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET remaining = excluded.remaining, held = excluded.held`,
+        `INSERT INTO grants (id, org_id, kind, amount, remaining, held, effective_at, expires_at, priority, note,
+           schedule_id, live)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         grant.id,
         grant.orgId,
@@ -306,6 +316,7 @@ export class SqliteStore implements LedgerStore {
         grant.priority,
         grant.note,
         grant.scheduleId,
+        live,
       );
     }
     for (const schedule of changes.schedules) {
