@@ -6,9 +6,7 @@
  * Live org states are cached between writes. The cache is trusted only while no other connection
  * has committed: SQLite's `data_version` tells, and it is read under the write lock.
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import { applyChanges } from '../../ledger/apply-changes.js';
 import type { Grant } from '../../core/grant.js';
 import type { Instant } from '../../core/period.js';
@@ -24,7 +22,7 @@ import type {
   WriteContext,
   WriteRequest,
 } from '../../ledger/ports.js';
-import { MIGRATIONS } from './migrations.js';
+import { openSqliteDatabase } from './sqlite-database.js';
 import {
   drawsFromJson,
   drawsToJson,
@@ -39,8 +37,9 @@ import {
 } from './rows.js';
 
 export interface SqliteStoreOptions {
-  /** The database file; created with its folder when missing. */
-  path: string;
+  /** The database file, opened (and migrated) by the store; or `database`, opened by the caller. */
+  path?: string;
+  database?: Database.Database;
   /** Most writes grouped into one commit; 1 commits every write alone. */
   maxBatch?: number;
   /** How long to wait for another process holding the write lock. */
@@ -59,6 +58,7 @@ type Statement = Database.Statement<unknown[], Row>;
 
 export class SqliteStore implements LedgerStore {
   private readonly db: Database.Database;
+  private readonly ownsDatabase: boolean;
   private readonly maxBatch: number;
   private readonly statements = new Map<string, Statement>();
   private readonly states = new Map<string, OrgState>();
@@ -69,32 +69,16 @@ export class SqliteStore implements LedgerStore {
   private closed = false;
 
   constructor(options: SqliteStoreOptions) {
-    mkdirSync(dirname(options.path), { recursive: true });
-    this.db = new Database(options.path);
-    this.db.defaultSafeIntegers(true);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    if (options.database) {
+      this.db = options.database;
+      this.ownsDatabase = false;
+    } else if (options.path) {
+      this.db = openSqliteDatabase(options.path, options);
+      this.ownsDatabase = true;
+    } else {
+      throw new Error('SqliteStore needs a path or a database');
+    }
     this.maxBatch = options.maxBatch ?? 1000;
-    this.migrate();
-  }
-
-  private migrate(): void {
-    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`);
-    const apply = this.db.transaction((migration: (typeof MIGRATIONS)[number]) => {
-      // Another process may have applied it while we waited for the lock.
-      const done = this.db
-        .prepare('SELECT 1 FROM schema_migrations WHERE version = ?')
-        .get(migration.version);
-      if (done) return;
-      this.db.exec(migration.sql);
-      this.db
-        .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-        .run(migration.version, migration.name, new Date().toISOString());
-    });
-    for (const migration of MIGRATIONS) apply.immediate(migration);
   }
 
   private sql(text: string): Statement {
@@ -550,6 +534,6 @@ export class SqliteStore implements LedgerStore {
   async close(): Promise<void> {
     this.closed = true;
     while (this.flushing) await new Promise((resolve) => setImmediate(resolve));
-    this.db.close();
+    if (this.ownsDatabase) this.db.close();
   }
 }
