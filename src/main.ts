@@ -1,10 +1,17 @@
 /**
  * The composition root: the only place that picks concrete adapters. Library users open a ledger
- * here; the server and the CLI will start here too.
+ * here; `npm start` and `tally serve` start the HTTP server here.
  */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Access, ROOT_KEY_PREFIX } from './access/access.js';
+import { newSecret } from './access/secrets.js';
+import { buildServer } from './api/server.js';
 import { createLedger, type Ledger } from './ledger/ledger.js';
 import { randomIds, systemClock } from './ledger/system.js';
+import { SqliteAccessStore } from './store/sqlite/sqlite-access-store.js';
+import { openSqliteDatabase } from './store/sqlite/sqlite-database.js';
+import { SqliteResponseStore } from './store/sqlite/sqlite-response-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 
 export { credits, formatCredits, parseCredits, MICROS_PER_CREDIT } from './core/amount.js';
@@ -23,9 +30,113 @@ export interface OpenedLedger {
   close(): Promise<void>;
 }
 
+const databasePath = (dataDir: string) => join(dataDir, 'tally.db');
+
 export async function openLedger(options: OpenLedgerOptions = {}): Promise<OpenedLedger> {
   const dataDir = options.dataDir ?? process.env.TALLY_DATA_DIR ?? './data';
-  const store = new SqliteStore({ path: join(dataDir, 'tally.db') });
+  const store = new SqliteStore({ path: databasePath(dataDir) });
   const ledger = createLedger({ store, clock: systemClock, ids: randomIds });
   return { ledger, close: () => store.close() };
 }
+
+export interface StartedServer {
+  url: string;
+  /** Stops taking requests, lets those in flight finish and commit, then closes the database. */
+  close(): Promise<void>;
+}
+
+/** The root key from `TALLY_ROOT_KEY`, or the one in the data folder, or a new one saved there. */
+function rootKeyFor(
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+): { key: string; created: boolean; path: string } {
+  const path = join(dataDir, 'root-key');
+  if (env.TALLY_ROOT_KEY) return { key: env.TALLY_ROOT_KEY, created: false, path };
+  if (existsSync(path)) return { key: readFileSync(path, 'utf8').trim(), created: false, path };
+  const key = newSecret(ROOT_KEY_PREFIX);
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(path, `${key}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return { key, created: true, path };
+}
+
+export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<StartedServer> {
+  if (env.DATABASE_URL) {
+    throw new Error(
+      'DATABASE_URL is set, but this version of Tally runs on its embedded SQLite only: unset it',
+    );
+  }
+  const host = env.HOST ?? '127.0.0.1';
+  const port = Number(env.PORT ?? 4000);
+  const dataDir = env.TALLY_DATA_DIR ?? './data';
+  const database = openSqliteDatabase(databasePath(dataDir));
+  const store = new SqliteStore({ database });
+  const clock = systemClock;
+  const ledger = createLedger({ store, clock, ids: randomIds });
+  const root = rootKeyFor(dataDir, env);
+  const access = new Access({
+    store: new SqliteAccessStore(database),
+    rootKey: root.key,
+    clock,
+    ids: randomIds,
+  });
+  const responses = new SqliteResponseStore(database);
+  const app = await buildServer({
+    ledger,
+    access,
+    responses,
+    clock,
+    ready: async () => database.open && database.prepare('SELECT 1').get() !== undefined,
+    logger: { level: env.LOG_LEVEL ?? 'info' },
+    rateLimitPerSecond: Number(env.TALLY_RATE_LIMIT ?? 1000),
+    secureCookies: env.TALLY_SECURE_COOKIES === 'true',
+  });
+  // Idempotency keys are kept 30 days (rule 7), then forgotten.
+  const housekeeping = setInterval(() => {
+    void ledger.purgeIdempotencyKeys();
+    void responses.purge(clock.now() - 30 * 24 * 3600 * 1000);
+  }, 3600_000);
+  housekeeping.unref();
+
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host}:${boundPort}`;
+  if (root.created) {
+    console.log(`Root key (shown once; kept in ${root.path}): ${root.key}`);
+  } else if (!env.TALLY_ROOT_KEY) {
+    console.log(`Root key: in ${root.path}`);
+  }
+  console.log(`Tally listening on ${url}`);
+  return {
+    url,
+    async close() {
+      clearInterval(housekeeping);
+      await app.close();
+      await store.close();
+      database.close();
+    },
+  };
+}
+
+/** Runs the server until SIGTERM or SIGINT, then stops cleanly. */
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const server = await startServer(env);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`Tally stopping (${signal}): finishing requests in flight`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await serve();

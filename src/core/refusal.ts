@@ -17,7 +17,21 @@ export type RefusalCode =
   | 'hold_not_pending'
   | 'refund_exceeds_charge'
   | 'idempotency_key_reused'
-  | 'idempotency_key_in_use';
+  | 'idempotency_key_in_use'
+  // Access and the HTTP edge.
+  | 'invalid_json'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'csrf_token_invalid'
+  | 'invalid_credentials'
+  | 'unknown_key'
+  | 'unknown_member'
+  | 'member_exists'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited';
 
 export interface Refusal {
   readonly code: RefusalCode;

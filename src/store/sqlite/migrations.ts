@@ -132,4 +132,57 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX stored_responses_by_age ON stored_responses (created_at);
     `,
   },
+  {
+    version: 2,
+    name: 'access',
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs (id),
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE INDEX api_keys_by_org ON api_keys (org_id);
+
+      CREATE TABLE members (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES orgs (id),
+        email TEXT NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (org_id, email)
+      ) STRICT;
+      CREATE INDEX members_by_email ON members (email);
+
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        member_id TEXT NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+        org_id TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE,
+        csrf_token TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+
+      -- First responses to writes made outside the ledger, under their Idempotency-Key.
+      CREATE TABLE http_responses (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX http_responses_by_age ON http_responses (created_at);
+    `,
+  },
 ];

@@ -1,0 +1,116 @@
+/**
+ * The one table from refusal code to HTTP status, checked by the compiler for completeness, and
+ * the one renderer of problem documents (RFC 9457, `application/problem+json`).
+ */
+import type { FastifyReply } from 'fastify';
+import { formatCredits } from '../core/amount.js';
+import type { Refusal, RefusalCode } from '../core/refusal.js';
+
+export const HTTP_STATUS: Readonly<Record<RefusalCode, number>> = {
+  invalid_request: 400,
+  invalid_json: 400,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  insufficient_credits: 402,
+  forbidden: 403,
+  csrf_token_invalid: 403,
+  unknown_org: 404,
+  unknown_grant: 404,
+  unknown_hold: 404,
+  unknown_charge: 404,
+  unknown_key: 404,
+  unknown_member: 404,
+  not_found: 404,
+  method_not_allowed: 405,
+  org_exists: 409,
+  member_exists: 409,
+  at_before_latest_entry: 409,
+  hold_not_pending: 409,
+  refund_exceeds_charge: 409,
+  idempotency_key_reused: 409,
+  idempotency_key_in_use: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unknown_feature: 422,
+  unknown_unit: 422,
+  rate_limited: 429,
+};
+
+const TITLES: Readonly<Record<RefusalCode, string>> = {
+  invalid_request: 'Invalid request',
+  invalid_json: 'Malformed JSON',
+  unauthenticated: 'Authentication required',
+  invalid_credentials: 'Wrong email or password',
+  insufficient_credits: 'Insufficient credits',
+  forbidden: 'Not allowed for this role',
+  csrf_token_invalid: 'Missing or wrong CSRF token',
+  unknown_org: 'No such org',
+  unknown_grant: 'No such grant',
+  unknown_hold: 'No such hold',
+  unknown_charge: 'No such charge',
+  unknown_key: 'No such API key',
+  unknown_member: 'No such member',
+  not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
+  org_exists: 'The org exists',
+  member_exists: 'Already a member',
+  at_before_latest_entry: 'Dated before the latest entry',
+  hold_not_pending: 'The hold is not pending',
+  refund_exceeds_charge: 'More than is left of the charge',
+  idempotency_key_reused: 'Idempotency key used for another request',
+  idempotency_key_in_use: 'Idempotency key still in use',
+  payload_too_large: 'Request body too large',
+  unsupported_media_type: 'Unsupported media type',
+  unknown_feature: 'No such feature',
+  unknown_unit: 'No such unit',
+  rate_limited: 'Too many requests',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: RefusalCode;
+  detail: string;
+  [detail: string]: unknown;
+}
+
+/** Details speak the API's language: credits as decimal strings. */
+function presentDetail(value: unknown): unknown {
+  if (typeof value === 'bigint') return formatCredits(value);
+  if (Array.isArray(value)) return value.map(presentDetail);
+  return value;
+}
+
+export function problemOf(refusal: Refusal): Problem {
+  const details: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(refusal.details)) details[key] = presentDetail(value);
+  return {
+    ...details,
+    type: `urn:tally:problem:${refusal.code}`,
+    title: TITLES[refusal.code],
+    status: HTTP_STATUS[refusal.code],
+    code: refusal.code,
+    detail: refusal.message,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, refusal: Refusal): FastifyReply {
+  const problem = problemOf(refusal);
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
+/** A refusal raised from hooks and handlers; the error handler renders it. */
+export class RefusalError extends Error {
+  constructor(readonly refusal: Refusal) {
+    super(refusal.message);
+  }
+}
+
+export function refusalError(
+  code: RefusalCode,
+  message: string,
+  details: Record<string, unknown> = {},
+): RefusalError {
+  return new RefusalError({ code, message, details });
+}

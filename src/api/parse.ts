@@ -1,0 +1,61 @@
+/**
+ * Reading what the schemas let through: exact amounts and instants. Each refusal names its
+ * field, and is raised as a `RefusalError` for the error handler to render.
+ */
+import { parseCredits, type Micros } from '../core/amount.js';
+import type { Result } from '../core/refusal.js';
+import { RefusalError, refusalError } from './errors.js';
+
+export function valueOf<T>(result: Result<T>): T {
+  if (!result.ok) throw new RefusalError(result.refusal);
+  return result.value;
+}
+
+export function creditsField(
+  value: unknown,
+  field: string,
+  options: { allowZero?: boolean } = {},
+): Micros {
+  return valueOf(parseCredits(value, { field, allowZero: options.allowZero ?? false }));
+}
+
+export function optionalCredits(
+  value: unknown,
+  field: string,
+  options: { allowZero?: boolean } = {},
+): Micros | undefined {
+  return value === undefined ? undefined : creditsField(value, field, options);
+}
+
+const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** An ISO 8601 timestamp with an offset, to the millisecond. */
+export function instantField(value: string, field: string): number {
+  const parsed = Date.parse(value);
+  if (!WITH_OFFSET.test(value) || Number.isNaN(parsed)) {
+    throw refusalError('invalid_request', `${field} must be an ISO 8601 timestamp with an offset`, {
+      field,
+    });
+  }
+  return parsed;
+}
+
+export function optionalInstant(value: string | undefined, field: string): number | undefined {
+  return value === undefined ? undefined : instantField(value, field);
+}
+
+/** Keyset cursors are opaque to clients: base64url of the last row's position. */
+export function encodeCursor(cursor: { at: number; id: string }): string {
+  return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
+}
+
+export function decodeCursor(text: string): { at: number; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(text, 'base64url').toString()) as unknown[];
+    if (typeof at === 'number' && Number.isSafeInteger(at) && typeof id === 'string')
+      return { at, id };
+  } catch {
+    // fall through to the refusal
+  }
+  throw refusalError('invalid_request', 'cursor is not one this API gave', { field: 'cursor' });
+}

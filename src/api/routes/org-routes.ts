@@ -1,0 +1,118 @@
+/** Orgs and the price book (the credit matrix). */
+import { valueOf, creditsField, optionalCredits, optionalInstant, instantField } from '../parse.js';
+import { authorize } from '../auth.js';
+import { presentFeature, presentOrg } from '../present.js';
+import {
+  createOrgBody,
+  featureListResponse,
+  featureParams,
+  orgParams,
+  orgResponse,
+  problemResponse,
+  putFeatureBody,
+} from '../schemas.js';
+import type { RouteContext, ZodApp } from './route-context.js';
+import { sendProblem } from '../errors.js';
+
+const problems = {
+  400: problemResponse,
+  401: problemResponse,
+  403: problemResponse,
+  404: problemResponse,
+  409: problemResponse,
+};
+
+export function registerOrgRoutes(app: ZodApp, { ledger, idempotency }: RouteContext): void {
+  app.post(
+    '/v1/orgs',
+    {
+      schema: {
+        tags: ['orgs'],
+        summary: 'Create an org (root)',
+        body: createOrgBody,
+        response: { 201: orgResponse, ...problems },
+      },
+    },
+    async (request, reply) => {
+      authorize(request, 'root');
+      const body = request.body;
+      const allowance = optionalCredits(body.allowance?.credits, 'allowance.credits');
+      const at = optionalInstant(body.at, 'at');
+      return idempotency.run(request, reply, 'orgs', async () => {
+        const created = await ledger.createOrg({
+          name: body.name,
+          ...(body.timezone === undefined ? {} : { timeZone: body.timezone }),
+          plan: body.plan ?? null,
+          ...(allowance === undefined ? {} : { allowance: { credits: allowance } }),
+          ...(at === undefined ? {} : { at }),
+        });
+        return { status: 201, body: presentOrg(valueOf(created)) };
+      });
+    },
+  );
+
+  app.get(
+    '/v1/orgs/:org',
+    {
+      schema: {
+        tags: ['orgs'],
+        summary: 'The org',
+        params: orgParams,
+        response: { 200: orgResponse, ...problems },
+      },
+    },
+    async (request, reply) => {
+      authorize(request, 'viewer', request.params.org);
+      const org = await ledger.getOrg(request.params.org);
+      return org.ok ? presentOrg(org.value) : sendProblem(reply, org.refusal);
+    },
+  );
+
+  app.put(
+    '/v1/features/:feature',
+    {
+      schema: {
+        tags: ['features'],
+        summary: 'Set a feature price from effectiveAt (root); answers the whole credit matrix',
+        params: featureParams,
+        body: putFeatureBody,
+        response: { 200: featureListResponse, ...problems },
+      },
+    },
+    async (request) => {
+      authorize(request, 'root');
+      const body = request.body;
+      const effectiveAt =
+        body.effectiveAt === undefined ? undefined : instantField(body.effectiveAt, 'effectiveAt');
+      const prices = body.prices.map((line, index) => ({
+        unit: line.unit,
+        credits: creditsField(line.credits, `prices[${index}].credits`, { allowZero: true }),
+        per: line.per,
+      }));
+      valueOf(
+        await ledger.setFeature({
+          id: request.params.feature,
+          name: body.name,
+          prices,
+          ...(effectiveAt === undefined ? {} : { effectiveAt }),
+        }),
+      );
+      return { data: (await ledger.listFeatures()).map(presentFeature) };
+    },
+  );
+
+  app.get(
+    '/v1/features',
+    {
+      schema: {
+        tags: ['features'],
+        summary: 'The credit matrix: each feature at its current price',
+        response: { 200: featureListResponse, 401: problemResponse },
+      },
+    },
+    async (request) => {
+      authorize(request, 'any');
+      return { data: (await ledger.listFeatures()).map(presentFeature) };
+    },
+  );
+}

@@ -1,0 +1,225 @@
+/**
+ * The HTTP server: DESIGN.md section 4. Requests are validated by the schemas in `schemas.ts`
+ * (which also make the OpenAPI document), refusals become problem documents through the one table
+ * in `errors.ts`, and every route says which role it needs.
+ */
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import type { Access } from '../access/access.js';
+import type { Refusal } from '../core/refusal.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Clock } from '../ledger/ports.js';
+import { identify, principalId } from './auth.js';
+import { RefusalError, refusalError, sendProblem } from './errors.js';
+import { HttpIdempotency, type ResponseStore } from './idempotency.js';
+import { Metrics } from './metrics.js';
+import { RateLimiter } from './rate-limit.js';
+import { registerAccessRoutes } from './routes/access-routes.js';
+import { registerLedgerRoutes } from './routes/ledger-routes.js';
+import { registerOrgRoutes } from './routes/org-routes.js';
+import { registerReadRoutes } from './routes/read-routes.js';
+import { registerSystemRoutes } from './routes/system-routes.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface ServerOptions {
+  ledger: Ledger;
+  access: Access;
+  responses: ResponseStore;
+  clock: Clock;
+  /** Whether the store answers, for /readyz. */
+  ready: () => Promise<boolean>;
+  logger?: boolean | { level: string } | FastifyBaseLogger;
+  /** Requests per second and key, with bursts twice as large. */
+  rateLimitPerSecond?: number;
+  /** Mark session cookies Secure (behind HTTPS). */
+  secureCookies?: boolean;
+}
+
+export interface RouteContext {
+  ledger: Ledger;
+  access: Access;
+  idempotency: HttpIdempotency;
+  metrics: Metrics;
+  clock: Clock;
+  secureCookies: boolean;
+  ready: () => Promise<boolean>;
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: 'info' },
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // One line per request, written by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are built by `present.ts` to the documented shapes; the schemas document them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  const metrics = new Metrics();
+  const limiter = new RateLimiter(
+    options.rateLimitPerSecond ?? 1000,
+    2 * (options.rateLimitPerSecond ?? 1000),
+  );
+  const context: RouteContext = {
+    ledger: options.ledger,
+    access: options.access,
+    idempotency: new HttpIdempotency(options.responses, () => options.clock.now()),
+    metrics,
+    clock: options.clock,
+    secureCookies: options.secureCookies ?? false,
+    ready: options.ready,
+  };
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tally',
+        version: '1',
+        description:
+          'The AI credit ledger. Amounts are decimal strings of credits with at most 6 decimals; errors are application/problem+json with a stable `code`.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An org API key, or the root key',
+          },
+          session: { type: 'apiKey', in: 'cookie', name: 'tally_session' },
+        },
+      },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list' },
+  });
+
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (!request.url.startsWith('/v1/')) return;
+    request.principal = await identify(request, options.access);
+    const wait = limiter.take(principalId(request.principal, request.ip));
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw refusalError('rate_limited', `too many requests: retry in ${wait} s`, {
+        retryAfterSeconds: wait,
+      });
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.latency.observe({ method: request.method, route }, seconds);
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError | RefusalError, request, reply) => {
+    if (error instanceof RefusalError) {
+      metrics.refusals.inc({ code: error.refusal.code });
+      return sendProblem(reply, error.refusal);
+    }
+    const refusal = clientFault(error);
+    if (refusal) {
+      metrics.refusals.inc({ code: refusal.code });
+      return sendProblem(reply, refusal);
+    }
+    request.log.error({ err: error }, 'server fault');
+    return reply.code(500).type('application/problem+json').send({
+      type: 'urn:tally:problem:internal',
+      title: 'Internal error',
+      status: 500,
+      code: 'internal',
+      detail: 'the server failed; it has been logged',
+      requestId: request.id,
+    });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, {
+      code: 'not_found',
+      message: `no route ${request.method} ${request.url.split('?')[0]}`,
+      details: {},
+    }),
+  );
+
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  registerSystemRoutes(typed, context);
+  registerOrgRoutes(typed, context);
+  registerLedgerRoutes(typed, context);
+  registerReadRoutes(typed, context);
+  registerAccessRoutes(typed, context);
+  return app;
+}
+
+/** Faults of the request (bad JSON, schema violations, sizes), as refusals. */
+function clientFault(error: FastifyError): Refusal | undefined {
+  if (error.validation && error.validation.length > 0) {
+    const issue = error.validation[0] as {
+      instancePath?: string;
+      message?: string;
+      params?: { issue?: { path?: unknown[] } };
+    };
+    const path = issue.params?.issue?.path ?? issue.instancePath?.split('/').filter(Boolean) ?? [];
+    const field = path.length > 0 ? path.join('.') : (error.validationContext ?? 'body');
+    return {
+      code: 'invalid_request',
+      message: `${field}: ${issue.message ?? 'invalid'}`,
+      details: { field, location: error.validationContext },
+    };
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { code: 'invalid_json', message: 'the body is not valid JSON', details: {} };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        code: 'payload_too_large',
+        message: `bodies are limited to ${BODY_LIMIT_BYTES} bytes`,
+        details: { limit: BODY_LIMIT_BYTES },
+      };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return {
+        code: 'unsupported_media_type',
+        message: 'send JSON with Content-Type: application/json',
+        details: {},
+      };
+    default:
+      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+        return { code: 'invalid_request', message: error.message, details: {} };
+      }
+      return undefined;
+  }
+}
