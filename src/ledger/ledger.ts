@@ -506,9 +506,14 @@ class LedgerEngine implements Ledger {
         countEntry(flows, entry.kind, entry.type, place, entry.amount);
       }
     }
-    let heldOnExpired = 0n;
-    for (const grant of found.grants) {
-      if (grant.expiresAt !== null && grant.expiresAt <= horizon) heldOnExpired += grant.held;
+    // Carried forward: what closing holds on grants that outlive the period, as they stand just
+    // before its end (writes dated at the end belong to the next period). Allowances never carry.
+    const closingGrants = final ? await this.grantsAt(orgId, period.end - 1) : found;
+    if (!closingGrants) return unknownOrg(orgId);
+    let carriedForward = 0n;
+    for (const grant of closingGrants.grants) {
+      if (grant.expiresAt === null || grant.expiresAt > period.end)
+        carriedForward += grant.remaining;
     }
     const sum = (field: keyof KindFlows) =>
       Object.values(flows).reduce((total, row) => total + row[field], 0n);
@@ -524,7 +529,7 @@ class LedgerEngine implements Ledger {
       consumed: sum('consumed'),
       expired: sum('expired'),
       closing,
-      carriedForward: closing - heldOnExpired,
+      carriedForward,
       byKind: flows,
       usageCount: await this.store.usageCount(orgId, period.start, final ? horizon : horizon + 1),
     });

@@ -42,7 +42,7 @@ export interface StoredResponse {
 export interface WriteContext {
   /** Undefined when the org does not exist (yet). */
   readonly state: OrgState | undefined;
-  /** Every price version of the requested feature, oldest first. */
+  /** Every price version of the requested feature (else of the requested hold's), oldest first. */
   readonly prices: readonly PriceVersion[];
   /** The requested hold, whatever its status. */
   readonly hold: Hold | undefined;

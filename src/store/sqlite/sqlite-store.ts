@@ -191,19 +191,20 @@ export class SqliteStore implements LedgerStore {
         : this.sql(
             'SELECT request_hash, response FROM stored_responses WHERE org_id = ? AND key = ?',
           ).get(request.orgId, request.idempotencyKey);
+    const holdRow =
+      request.holdId === undefined
+        ? undefined
+        : this.sql('SELECT * FROM holds WHERE id = ? AND org_id = ?').get(
+            request.holdId,
+            request.orgId,
+          );
+    const hold = holdRow ? holdFromRow(holdRow) : undefined;
+    // A capture prices its quantities with the feature of its hold.
+    const featureId = request.featureId ?? hold?.feature;
     return {
       state: this.liveState(request.orgId),
-      prices: request.featureId === undefined ? [] : this.priceVersions(request.featureId),
-      hold:
-        request.holdId === undefined
-          ? undefined
-          : (() => {
-              const row = this.sql('SELECT * FROM holds WHERE id = ? AND org_id = ?').get(
-                request.holdId,
-                request.orgId,
-              );
-              return row ? holdFromRow(row) : undefined;
-            })(),
+      prices: featureId === undefined ? [] : this.priceVersions(featureId),
+      hold,
       charge:
         request.chargeId === undefined
           ? undefined
