@@ -7,7 +7,7 @@
  * Each mode runs several times; the figures are medians. Writes bench/results/ledger.json.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credits } from '../src/core/amount.js';
@@ -15,6 +15,7 @@ import { createLedger, type Ledger } from '../src/ledger/ledger.js';
 import { randomIds, systemClock } from '../src/ledger/system.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { describeMachine } from './machine.js';
+import { writeResults } from './results.js';
 import { median, peakRssMiB, percentile, round } from './stats.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -164,11 +165,7 @@ export async function benchLedger(): Promise<Record<string, unknown>> {
     },
     memory: { 'peak RSS MiB': result.rssMiB, target: '≤ 150 MiB' },
   });
-  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-  writeFileSync(
-    join(import.meta.dirname, 'results', 'ledger.json'),
-    `${JSON.stringify(result, null, 2)}\n`,
-  );
+  writeResults('ledger', result);
   return result;
 }
 

@@ -1,4 +1,7 @@
 /** `npm run bench`: every benchmark, each printing its figures and the machine they ran on. */
+import { benchHttp } from './http.js';
 import { benchLedger } from './ledger.js';
 
-await benchLedger();
+const only = process.argv[2];
+if (!only || only === 'ledger') await benchLedger();
+if (!only || only === 'http') await benchHttp();
