@@ -215,6 +215,14 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       expect(april.byKind.allowance.added).toBe(credits(100));
     });
 
+    it('prices a capture with the feature of its hold', async () => {
+      const { ledger, org } = await setUp();
+      const held = expectOk(await ledger.hold(org, { feature: 'image', credits: credits(20) }));
+      const charge = expectOk(await ledger.capture(org, held.id, { quantities: { action: 2 } }));
+      expect(charge.credits).toBe(-credits(16));
+      expect(expectOk(await ledger.balance(org))).toMatchObject({ available: credits(84), held: 0n });
+    });
+
     it('keeps one org out of another', async () => {
       const { ledger, org } = await setUp();
       const other = expectOk(await ledger.createOrg({ name: 'Other' }));
