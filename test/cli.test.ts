@@ -1,0 +1,406 @@
+/**
+ * The `tally` command line end to end: a real server on a free port, every command run in-process
+ * through `runCli`, and `tally demo` checked through the API (balance, statements that reconcile,
+ * transaction counts). `tally serve` runs as a child process, as users run it.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toMicros } from '../src/cli/credits-text.js';
+import { runCli } from '../src/cli/main.js';
+import { periodAfter, periodOf } from '../src/core/period.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON came back
+  json: any;
+}
+
+let server: TestServer;
+/** A working folder with no ./data, so no root key is found there by accident. */
+const cwd = mkdtempSync(join(tmpdir(), 'tally-cli-cwd-'));
+
+/** `tally <argv…>` against the test server, with `key` as TALLY_KEY (default: the root key). */
+async function tally(argv: string[], key: string = server.rootKey): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, {
+    stdout: (text) => {
+      out += text;
+    },
+    stderr: (text) => {
+      err += text;
+    },
+    env: { TALLY_URL: server.url, TALLY_KEY: key },
+    cwd,
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(out);
+  } catch {
+    json = undefined;
+  }
+  return { code, out, err, json };
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+describe('tally against a running server', () => {
+  let org: string;
+  let admin: string;
+
+  it('prices features and shows the credit matrix', async () => {
+    const set = await tally([
+      'features',
+      'set',
+      'background-removal',
+      '--name',
+      'Background removal',
+      '--price',
+      'action=2',
+      '--effective-at',
+      '2020-01-01T00:00:00Z',
+    ]);
+    expect(set.code, set.err).toBe(0);
+    expect(set.out).toMatch(/^FEATURE\s+NAME\s+PRICE\s+SINCE$/m);
+    expect(set.out).toMatch(/background-removal\s+Background removal\s+2 per action/);
+    const chat = await tally([
+      'features',
+      'set',
+      'chat',
+      '--name',
+      'Chat',
+      '--price',
+      'input_tokens=0.5/1000',
+      'output_tokens=1.5/1000',
+      '--effective-at',
+      '2020-01-01',
+      '--json',
+    ]);
+    expect(chat.code, chat.err).toBe(0);
+    expect(chat.json.data.find((feature: { id: string }) => feature.id === 'chat').prices).toEqual([
+      { unit: 'input_tokens', credits: '0.5', per: '1000' },
+      { unit: 'output_tokens', credits: '1.5', per: '1000' },
+    ]);
+    const list = await tally(['features', 'list']);
+    expect(list.out).toMatch(/0\.5 per 1,000 input_tokens \+ 1\.5 per 1,000 output_tokens/);
+  });
+
+  it('creates an org and its keys', async () => {
+    const created = await tally([
+      'orgs',
+      'create',
+      'Booth Co',
+      '--timezone',
+      'Europe/Paris',
+      '--plan',
+      'pro',
+      '--allowance',
+      '1500',
+      '--json',
+    ]);
+    expect(created.code, created.err).toBe(0);
+    expect(created.json).toMatchObject({ name: 'Booth Co', timezone: 'Europe/Paris', plan: 'pro' });
+    org = created.json.id;
+    const shown = await tally(['orgs', 'show', org]);
+    expect(shown.out).toMatch(/^timezone\s+Europe\/Paris$/m);
+
+    const key = await tally(['keys', 'create', org, 'backend', '--role', 'admin']);
+    expect(key.code, key.err).toBe(0);
+    expect(key.err).toMatch(/shown this once/);
+    admin = /^secret\s+(\S+)$/m.exec(key.out)?.[1] ?? '';
+    expect(admin).toMatch(/^tly_/);
+    const keys = await tally(['keys', 'list', org], admin);
+    expect(keys.out).toMatch(/backend\s+admin/);
+  });
+
+  it('grants and charges, with quantities, failures and idempotent retries', async () => {
+    const grant = await tally(['grant', org, 'purchase', '2500', '--note', 'pack #1'], admin);
+    expect(grant.code, grant.err).toBe(0);
+    expect(grant.out).toMatch(/^credits\s+2,500$/m);
+    expect(grant.out).toMatch(/^expires\s+never$/m);
+
+    const charge = await tally(
+      ['charge', org, 'background-removal', '--user', 'ana', '--project', 'wedding', '--json'],
+      admin,
+    );
+    expect(charge.code, charge.err).toBe(0);
+    expect(charge.json).toMatchObject({ credits: '2', status: 'succeeded', balanceAfter: '3998' });
+
+    const chat = await tally(
+      ['charge', org, 'chat', '--qty', 'input_tokens=1200', '--qty', 'output_tokens=350'],
+      admin,
+    );
+    expect(chat.code, chat.err).toBe(0);
+    expect(chat.out).toMatch(/^credits\s+1\.125$/m);
+    expect(chat.out).toMatch(/^balance after\s+3,996\.875$/m);
+    expect(chat.out).toMatch(/^drawn from\s+1\.125 allowance/m);
+
+    const failed = await tally(
+      ['charge', org, 'background-removal', '--failed', '--user', 'ana', '--json'],
+      admin,
+    );
+    expect(failed.json).toMatchObject({ status: 'failed', credits: '0' });
+
+    const once = ['charge', org, 'background-removal', '--idempotency-key', 'job-7', '--json'];
+    const first = await tally(once, admin);
+    const again = await tally(once, admin);
+    expect(again.json.id).toBe(first.json.id);
+    expect(again.err).toBe('');
+    const replay = await tally(once.slice(0, -1), admin);
+    expect(replay.err).toMatch(/Replayed/);
+  });
+
+  it('refuses with the problem code on stderr and exit code 1', async () => {
+    const poor = await tally(
+      ['charge', org, 'chat', '--qty', 'input_tokens=100000000', 'output_tokens=0'],
+      admin,
+    );
+    expect(poor.code).toBe(1);
+    expect(poor.out).toBe('');
+    expect(poor.err).toMatch(
+      /^error: insufficient_credits: .*available: 3994\.875, required: 50000/,
+    );
+
+    const unknown = await tally(['charge', org, 'teleport'], admin);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/unknown_feature/);
+
+    const viewer = (await tally(['keys', 'create', org, 'wall', '--role', 'viewer', '--json'])).json
+      .secret as string;
+    const forbidden = await tally(['charge', org, 'background-removal'], viewer);
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.err).toMatch(/forbidden/);
+
+    const stranger = await tally(['balance', 'org_nobody']);
+    expect(stranger.code).toBe(1);
+    expect(stranger.err).toMatch(/unknown_org/);
+
+    const noKey = await tally(['balance', org], '');
+    expect(noKey.code).toBe(1);
+    expect(noKey.err).toMatch(/unauthenticated[\s\S]*--key/);
+
+    const badUser = await tally(['charge', org, 'background-removal', '--user', 'u'.repeat(300)]);
+    expect(badUser.code).toBe(2);
+    expect(badUser.err).toMatch(/invalid_request/);
+  });
+
+  it('shows the balance now and in the past', async () => {
+    const now = await tally(['balance', org]);
+    expect(now.code, now.err).toBe(0);
+    expect(now.out).toMatch(/^available\s+3,994\.875$/m);
+    expect(now.out).toMatch(/^ {2}purchase\s+2,500$/m);
+    const json = await tally(['balance', org, '--json']);
+    expect(json.json).toMatchObject({ available: '3994.875', held: '0' });
+    const before = await tally([
+      'balance',
+      org,
+      '--at',
+      new Date(Date.now() - 3_600_000).toISOString(),
+      '--json',
+    ]);
+    expect(before.json.available).toBe('0');
+  });
+
+  it('lists the log with the API filters, following cursors with --all', async () => {
+    const table = await tally(['tx', org]);
+    expect(table.code, table.err).toBe(0);
+    expect(table.out).toMatch(/^AT \(Europe\/Paris\)\s+TYPE\s+STATUS/);
+    expect(table.out).toMatch(/grant\s+succeeded\s+\+2,500\s+4,000/);
+
+    const all = await tally(['tx', org, '--json', '--limit', '1000']);
+    const paged = await tally(['tx', org, '--json', '--all', '--limit', '2']);
+    expect(paged.json.data.map((row: { id: string }) => row.id)).toEqual(
+      all.json.data.map((row: { id: string }) => row.id),
+    );
+    expect(paged.json.nextCursor).toBeNull();
+
+    const first = await tally(['tx', org, '--limit', '1']);
+    expect(first.out.trim().split('\n')).toHaveLength(2);
+    const cursor = /--cursor (\S+)/.exec(first.err)?.[1] ?? '';
+    const second = await tally(['tx', org, '--limit', '1', '--cursor', cursor, '--json']);
+    expect(second.json.data[0].id).toBe(all.json.data[1].id);
+
+    const failed = await tally(['tx', org, '--type', 'usage', '--status', 'failed', '--json']);
+    expect(failed.json.data).toHaveLength(1);
+    const refused = await tally(['tx', org, '--status', 'refused', '--feature', 'chat', '--json']);
+    expect(refused.json.data).toHaveLength(1);
+    const ana = await tally(['tx', org, '--user', 'ana', '--project', 'wedding', '--json']);
+    expect(ana.json.data).toHaveLength(1);
+    const empty = await tally(['tx', org, '--from', '2020-01-01', '--to', '2020-02-01']);
+    expect(empty.out).toBe('No transactions.\n');
+  });
+
+  it('prints the statement of a month, which reconciles', async () => {
+    const month = new Intl.DateTimeFormat('en-CA', {
+      timeZone: 'Europe/Paris',
+      year: 'numeric',
+      month: '2-digit',
+    }).format(new Date());
+    const table = await tally(['statement', org, month]);
+    expect(table.code, table.err).toBe(0);
+    expect(table.out).toMatch(/^KIND\s+OPENING\s+ADDED\s+CONSUMED\s+EXPIRED\s+CLOSING$/m);
+    expect(table.out).toMatch(/^total\s+0\s+4,000\s+5\.125\s+0\s+3,994\.875$/m);
+    const json = await tally(['statement', org, month, '--json']);
+    expect(json.json).toMatchObject({ month, closing: '3994.875', usageCount: 3 });
+    const bad = await tally(['statement', org, '2026-3']);
+    expect(bad.code).toBe(2);
+  });
+});
+
+describe('tally demo', () => {
+  it('fills a new org with months of a photo-booth business that reconcile', async () => {
+    const started = Date.now();
+    const demo = await tally([
+      'demo',
+      '--charges',
+      '2000',
+      '--months',
+      '3',
+      '--seed',
+      '42',
+      '--json',
+    ]);
+    expect(demo.code, demo.err).toBe(0);
+    const summary = demo.json;
+    expect(summary.charges.sent).toBe(2000);
+    expect(summary.charges.succeeded + summary.charges.failed + summary.charges.refused).toBe(2000);
+    expect(summary.charges.failed).toBeGreaterThan(0);
+    expect(summary.holds.captured + summary.holds.voided).toBeGreaterThan(0);
+    expect(summary.refunds).toBeGreaterThan(0);
+    expect(summary.packs.count).toBeGreaterThan(0);
+    expect(summary.writesPerSecond).toBeGreaterThan(0);
+    expect(demo.err).toMatch(/demo .*100%/); // plain progress lines: stderr is not a terminal
+    const api = server.client(summary.adminKey);
+    const path = `/v1/orgs/${summary.org}`;
+
+    const balance = (await api.get(`${path}/balance`)).body;
+    expect({ ...balance, at: undefined }).toEqual({ ...summary.balance, at: undefined });
+
+    // Every month from the org's first to now reconciles, and each closes where the next opens.
+    const zone = summary.timezone as string;
+    let period = periodOf(Date.parse(summary.from), zone);
+    let previousClosing: bigint | undefined;
+    let usageCount = 0;
+    let consumed = 0n;
+    while (period.start <= Date.now()) {
+      const statement = (await api.get(`${path}/reports/statement?month=${period.month}`)).body;
+      for (const flows of [statement, ...Object.values(statement.byKind)] as Record<
+        string,
+        string
+      >[]) {
+        const [opening, added, spent, expired, closing] = [
+          'opening',
+          'added',
+          'consumed',
+          'expired',
+          'closing',
+        ].map((field) => toMicros(flows[field] ?? 'missing'));
+        expect(opening! + added! - spent! - expired!, period.month).toBe(closing);
+      }
+      expect(toMicros(statement.opening)).toBe(previousClosing ?? 0n);
+      previousClosing = toMicros(statement.closing);
+      usageCount += statement.usageCount;
+      consumed += toMicros(statement.consumed);
+      period = periodAfter(period, zone);
+    }
+    expect(previousClosing).toBe(toMicros(balance.available) + toMicros(balance.held));
+
+    // The log holds what the demo says it sent.
+    const rows: { type: string; status: string; credits: string; holdId: string | null }[] = [];
+    let cursor = '';
+    do {
+      const page = (await api.get(`${path}/transactions?limit=1000${cursor}`)).body;
+      rows.push(...page.data);
+      cursor = page.nextCursor ? `&cursor=${page.nextCursor}` : '';
+    } while (cursor);
+    const count = (type: string, status?: string) =>
+      rows.filter((row) => row.type === type && (status === undefined || row.status === status))
+        .length;
+    expect(count('usage', 'succeeded')).toBe(summary.charges.succeeded + summary.holds.captured);
+    expect(count('usage', 'failed')).toBe(summary.charges.failed);
+    expect(count('usage', 'refused')).toBe(summary.charges.refused + summary.holds.refused);
+    expect(count('hold')).toBe(summary.holds.placed);
+    expect(count('void')).toBe(summary.holds.voided);
+    expect(count('refund')).toBe(summary.refunds);
+    const grants = rows.filter((row) => row.type === 'grant');
+    expect(grants.length).toBeGreaterThanOrEqual(summary.packs.count + 1 + 3); // + trial, allowances
+    expect(usageCount).toBe(count('usage', 'succeeded'));
+    const used = rows
+      .filter((row) => row.type === 'usage')
+      .reduce((sum, row) => sum - toMicros(row.credits), 0n);
+    expect(consumed).toBe(used);
+    const refunded = rows
+      .filter((row) => row.type === 'refund')
+      .reduce((sum, row) => sum + toMicros(row.credits), 0n);
+    expect(used - refunded).toBe(toMicros(summary.spent));
+
+    // The projects and people of the business are there to filter by.
+    const event = summary.events[0].project as string;
+    const atEvent = (await api.get(`${path}/transactions?project=${event}&type=usage&limit=5`))
+      .body;
+    expect(atEvent.data.length).toBeGreaterThan(0);
+    const tokens = (await api.get(`${path}/transactions?feature=chat&limit=1`)).body.data[0];
+    expect(Object.keys(tokens.quantities)).toEqual(['input_tokens', 'output_tokens']);
+    expect(Date.now() - started).toBeLessThan(25_000);
+  });
+});
+
+describe('tally serve', () => {
+  it('runs the server until SIGTERM, and the client finds its root key', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tally-serve-'));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--data-dir', dataDir],
+      {
+        cwd: join(import.meta.dirname, '..'),
+        env: { ...process.env, LOG_LEVEL: 'warn', TALLY_ROOT_KEY: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no readiness line: ${output}`)), 20_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /Tally listening on (http:\S+)/.exec(output);
+          if (match?.[1]) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`exited ${code}: ${output}`)));
+      });
+      expect(output).toMatch(/Root key \(shown once/);
+      let out = '';
+      const code = await runCli(['features', 'list'], {
+        stdout: (text) => {
+          out += text;
+        },
+        stderr: () => undefined,
+        env: { TALLY_URL: url, TALLY_DATA_DIR: dataDir },
+        cwd,
+      });
+      expect(code).toBe(0);
+      expect(out).toMatch(/No features priced yet/);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
