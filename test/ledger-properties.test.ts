@@ -671,7 +671,11 @@ function quantitiesOf(
   };
 }
 
-/** Sends a write, with an idempotency key when asked, and remembers keyed ones for replays. */
+/**
+ * Sends a write, with an idempotency key when asked, and remembers keyed ones for replays. Only a
+ * write that changed something keeps its response (rule 7 as the engine reads it): a success, or a
+ * refusal that was logged (it carries the id of its log row).
+ */
 async function send<T>(
   org: OrgCtx,
   label: string,
@@ -681,7 +685,8 @@ async function send<T>(
 ): Promise<WriteResult<T>> {
   const key = withKey ? `key-${(org.keys += 1)}` : undefined;
   const result = await call(key);
-  if (key !== undefined) {
+  const wrote = result.ok || 'transactionId' in result.refusal.details;
+  if (key !== undefined && wrote) {
     org.keyed.push({
       key,
       label,

@@ -390,17 +390,15 @@ class LedgerEngine implements Ledger {
       draft.advanceTo(at);
       result = spec.run(draft, at, context);
     }
+    // Only a write that changed something keeps its response under the key: a refusal that wrote
+    // nothing (an unknown feature, a hold already resolved) may be retried once its cause is fixed.
+    if (!draft || !(result.ok || draft.keep))
+      return { result: { ...result, replayed: false }, changes: undefined };
     const stored =
       key === undefined
         ? undefined
         : { key, requestHash, response: encodeResponse(result), at: now };
-    const changes =
-      draft && (result.ok || draft.keep)
-        ? draft.changes(stored)
-        : stored
-          ? { org: state.org, grants: [], holds: [], schedules: [], transactions: [], stored }
-          : undefined;
-    return { result: { ...result, replayed: false }, changes };
+    return { result: { ...result, replayed: false }, changes: draft.changes(stored) };
   }
 
   /** The org's live state brought forward to `at` in memory, for reads at or after its clock. */
