@@ -300,6 +300,7 @@ describe('ledger', () => {
       expect(code(await t.ledger.refund(org, charge.id, { credits: credits(4) }))).toBe(
         'refund_exceeds_charge',
       );
+      expect(part).toMatchObject({ feature: 'image', chargeId: charge.id });
       const rest = value(await t.ledger.refund(org, charge.id, {}));
       expect(rest.credits).toBe(credits(3));
       expect(code(await t.ledger.refund(org, charge.id, {}))).toBe('refund_exceeds_charge');

@@ -128,6 +128,11 @@ export interface ChargeRecord {
   readonly refunded: Micros;
   /** The grants the charge drew from, as they are now. */
   readonly grants: readonly Grant[];
+  /** What the charge was for, carried onto its refunds so that usage by project or user nets out. */
+  readonly feature: string | null;
+  readonly user: string | null;
+  readonly project: string | null;
+  readonly model: string | null;
 }
 
 /** A log row as callers see it, without the entries behind it. */

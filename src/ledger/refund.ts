@@ -72,6 +72,10 @@ export function refund(
     note: input.note ?? null,
     draws: returned,
     chargeId,
+    feature: charge.feature,
+    user: charge.user,
+    project: charge.project,
+    model: charge.model,
   });
   return ok(withoutEntries(row));
 }

@@ -220,7 +220,10 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       const held = expectOk(await ledger.hold(org, { feature: 'image', credits: credits(20) }));
       const charge = expectOk(await ledger.capture(org, held.id, { quantities: { action: 2 } }));
       expect(charge.credits).toBe(-credits(16));
-      expect(expectOk(await ledger.balance(org))).toMatchObject({ available: credits(84), held: 0n });
+      expect(expectOk(await ledger.balance(org))).toMatchObject({
+        available: credits(84),
+        held: 0n,
+      });
     });
 
     it('keeps one org out of another', async () => {

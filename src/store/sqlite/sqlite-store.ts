@@ -247,7 +247,8 @@ export class SqliteStore implements LedgerStore {
 
   private chargeRecord(orgId: string, chargeId: string): WriteContext['charge'] {
     const row = this.sql(
-      "SELECT credits, draws FROM transactions WHERE id = ? AND org_id = ? AND type = 'usage' AND status = 'succeeded'",
+      `SELECT credits, draws, feature, user, project, model FROM transactions
+       WHERE id = ? AND org_id = ? AND type = 'usage' AND status = 'succeeded'`,
     ).get(chargeId, orgId);
     if (!row) return undefined;
     const draws = drawsFromJson(row.draws);
@@ -265,6 +266,10 @@ export class SqliteStore implements LedgerStore {
       draws,
       refunded: refunded?.refunded as bigint,
       grants,
+      feature: row.feature as string | null,
+      user: row.user as string | null,
+      project: row.project as string | null,
+      model: row.model as string | null,
     };
   }
 
