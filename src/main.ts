@@ -91,11 +91,20 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     rateLimitPerSecond: Number(env.TALLY_RATE_LIMIT ?? 1000),
     secureCookies: env.TALLY_SECURE_COOKIES === 'true',
   });
-  // Idempotency keys are kept 30 days (rule 7), then forgotten.
+  // Expiries, lapsed holds and new periods are written to the log soon after they fall due (reads
+  // compute them anyway); idempotency keys are kept 30 days (rule 7), then forgotten.
+  const advancing = setInterval(
+    () =>
+      void ledger
+        .advanceDue()
+        .catch((error: unknown) => app.log.error({ err: error }, 'advance failed')),
+    60_000,
+  );
   const housekeeping = setInterval(() => {
     void ledger.purgeIdempotencyKeys();
     void responses.purge(clock.now() - 30 * 24 * 3600 * 1000);
   }, 3600_000);
+  advancing.unref();
   housekeeping.unref();
 
   await app.listen({ host, port });
@@ -112,6 +121,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     url,
     async close() {
       clearInterval(housekeeping);
+      clearInterval(advancing);
       await app.close();
       await store.close();
       database.close();

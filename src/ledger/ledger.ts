@@ -105,6 +105,11 @@ export interface Ledger {
   statement(orgId: string, month: string, asOf?: Instant): Promise<Result<Statement>>;
   /** Forgets idempotency keys older than the retention. */
   purgeIdempotencyKeys(): Promise<number>;
+  /**
+   * Writes what is due in every org (expiries, lapsed holds, new periods), so that the log shows
+   * them without waiting for the org's next write. Answers how many orgs were advanced.
+   */
+  advanceDue(): Promise<number>;
 }
 
 export interface LedgerDependencies {
@@ -531,6 +536,12 @@ class LedgerEngine implements Ledger {
       byKind: flows,
       usageCount: await this.store.usageCount(orgId, period.start, final ? horizon : horizon + 1),
     });
+  }
+
+  async advanceDue(): Promise<number> {
+    const due = await this.store.orgsWithDueEvents(this.clock.now(), 1000);
+    const results = await Promise.all(due.map((orgId) => this.advance(orgId)));
+    return results.filter((result) => result.ok).length;
   }
 
   purgeIdempotencyKeys(): Promise<number> {

@@ -146,5 +146,10 @@ export interface LedgerStore {
   listPriceVersions(featureId?: string): Promise<PriceVersion[]>;
   /** Drops idempotency records stored before `before`. */
   purgeStoredResponses(before: Instant): Promise<number>;
+  /**
+   * Orgs with something due at or before `at` that is not written yet: a grant expiry, a hold
+   * lapse or a new allowance period. At most `limit` of them.
+   */
+  orgsWithDueEvents(at: Instant, limit: number): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -226,6 +226,25 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    it('finds the orgs with something due and writes it', async () => {
+      const { ledger, org } = await setUp();
+      const quiet = expectOk(await ledger.createOrg({ name: 'Quiet' }));
+      expectOk(
+        await ledger.grant(org, {
+          kind: 'trial',
+          credits: credits(5),
+          expiresAt: clock.current + 3600_000,
+        }),
+      );
+      expect(await ledger.advanceDue()).toBe(0);
+      clock.current += 2 * 3600_000;
+      expect(await ledger.advanceDue()).toBe(1);
+      const [expiry] = expectOk(await ledger.transactions(org, { types: ['expiry'] })).data;
+      expect(expiry?.credits).toBe(-credits(5));
+      expect(await ledger.advanceDue()).toBe(0);
+      expect(expectOk(await ledger.transactions(quiet.id)).data).toHaveLength(0);
+    });
+
     it('keeps one org out of another', async () => {
       const { ledger, org } = await setUp();
       const other = expectOk(await ledger.createOrg({ name: 'Other' }));

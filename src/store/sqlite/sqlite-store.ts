@@ -531,6 +531,16 @@ export class SqliteStore implements LedgerStore {
     return rows.map(priceVersionFromRow);
   }
 
+  async orgsWithDueEvents(at: Instant, limit: number): Promise<string[]> {
+    const rows = this.sql(
+      `SELECT org_id FROM grants WHERE live = 1 AND expires_at IS NOT NULL AND expires_at <= ? AND remaining > held
+       UNION SELECT org_id FROM holds WHERE status = 'pending' AND expires_at <= ?
+       UNION SELECT org_id FROM schedules WHERE next_at <= ? AND (end_at IS NULL OR next_at < end_at)
+       LIMIT ?`,
+    ).all(at, at, at, limit);
+    return rows.map((row) => row.org_id as string);
+  }
+
   async purgeStoredResponses(before: Instant): Promise<number> {
     return Number(
       this.sql('DELETE FROM stored_responses WHERE created_at < ?').run(before).changes,
