@@ -1,5 +1,5 @@
 /** The writes of the ledger: grants, charges, holds, captures, voids and refunds. */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WriteResult } from '../../ledger/ledger.js';
 import { authorize } from '../auth.js';
 import { sendProblem } from '../errors.js';
@@ -50,8 +50,9 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
     return reply.code(status).send(present(result.value));
   }
 
-  const common = (request: { headers: Record<string, unknown> }, at: string | undefined) => {
-    const key = idempotencyKeyOf(request as never);
+  /** What every ledger write takes besides its body: the Idempotency-Key header and `at`. */
+  const common = (request: FastifyRequest, at: string | undefined) => {
+    const key = idempotencyKeyOf(request);
     const instant = optionalInstant(at, 'at');
     return {
       ...(key === undefined ? {} : { idempotencyKey: key }),
