@@ -50,6 +50,21 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
     return reply.code(status).send(present(result.value));
   }
 
+  /** Who and what an AI action is for, as charges and holds take it. */
+  const attribution = (body: {
+    user?: string | null | undefined;
+    project?: string | null | undefined;
+    model?: string | null | undefined;
+    note?: string | null | undefined;
+    metadata?: Record<string, unknown> | null | undefined;
+  }) => ({
+    user: body.user ?? null,
+    project: body.project ?? null,
+    model: body.model ?? null,
+    note: body.note ?? null,
+    metadata: body.metadata ?? null,
+  });
+
   /** What every ledger write takes besides its body: the Idempotency-Key header and `at`. */
   const common = (request: FastifyRequest, at: string | undefined) => {
     const key = idempotencyKeyOf(request);
@@ -109,11 +124,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
         feature: body.feature,
         ...(body.quantities === undefined ? {} : { quantities: body.quantities }),
         ...(body.status === undefined ? {} : { status: body.status }),
-        user: body.user ?? null,
-        project: body.project ?? null,
-        model: body.model ?? null,
-        note: body.note ?? null,
-        metadata: body.metadata ?? null,
+        ...attribution(body),
         ...common(request, body.at),
       });
       if (result.ok) metrics.charges.inc({ status: result.value.status });
@@ -143,11 +154,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
         ...(body.quantities === undefined ? {} : { quantities: body.quantities }),
         ...(credits === undefined ? {} : { credits }),
         ...(body.ttlSeconds === undefined ? {} : { ttlSeconds: body.ttlSeconds }),
-        user: body.user ?? null,
-        project: body.project ?? null,
-        model: body.model ?? null,
-        note: body.note ?? null,
-        metadata: body.metadata ?? null,
+        ...attribution(body),
         ...common(request, body.at),
       });
       return send(reply, result, 201, presentHold);
