@@ -17,6 +17,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
 const ROOT_KEY = 'tly_root_bench';
+const CHARGE_BODY = JSON.stringify({ feature: 'text-to-image', user: 'bench', project: 'load' });
 const distDir = join(import.meta.dirname, '..');
 
 interface LoadResult {
@@ -134,7 +135,7 @@ async function chargesRun(): Promise<{ load: LoadResult; rssMiB: number }> {
     url: `${url}/v1/orgs/${org.id}/charges`,
     method: 'POST',
     headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ feature: 'text-to-image', user: 'bench', project: 'load' }),
+    body: CHARGE_BODY,
     connections: CONNECTIONS,
     seconds: SECONDS,
     uniqueKeys: true,
@@ -157,11 +158,12 @@ async function helloRun(): Promise<LoadResult> {
   );
   const result = await load({
     url: `http://127.0.0.1:${port}/`,
-    method: 'GET',
-    headers: {},
+    method: 'POST',
+    headers: { authorization: 'Bearer hello', 'content-type': 'application/json' },
+    body: CHARGE_BODY,
     connections: CONNECTIONS,
     seconds: SECONDS,
-    uniqueKeys: false,
+    uniqueKeys: true,
   });
   await stopProcess(server);
   return result;

@@ -29,7 +29,9 @@ export async function identify(
     if (!principal) throw refusalError('unauthenticated', 'the key is wrong or revoked');
     return principal;
   }
-  const token = request.cookies[SESSION_COOKIE];
+  const cookies = request.headers.cookie;
+  const token =
+    cookies === undefined ? undefined : request.server.parseCookie(cookies)[SESSION_COOKIE];
   return token ? access.authenticateSession(token) : undefined;
 }
 

@@ -89,7 +89,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ready: options.ready,
   };
 
-  await app.register(fastifyCookie);
+  // Cookies are read only when a request has no API key (see `identify`): most calls carry a key.
+  await app.register(fastifyCookie, { hook: false });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
