@@ -22,7 +22,7 @@ import type { Access } from '../access/access.js';
 import type { Refusal } from '../core/refusal.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Clock } from '../ledger/ports.js';
-import { identify, principalId } from './auth.js';
+import { authorize, identify, principalId, type Need } from './auth.js';
 import { RefusalError, refusalError, sendProblem } from './errors.js';
 import { HttpIdempotency, type ResponseStore } from './idempotency.js';
 import { Metrics } from './metrics.js';
@@ -34,6 +34,13 @@ import { registerReadRoutes } from './routes/read-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route: the root key, any caller, or a role in the org of the path. */
+    need?: Need;
+  }
+}
 
 export interface ServerOptions {
   ledger: Ledger;
@@ -131,6 +138,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         retryAfterSeconds: wait,
       });
     }
+  });
+  // Who may call a route is checked before its input: a stranger learns nothing from validation.
+  app.addHook('preValidation', async (request) => {
+    const need = request.routeOptions.config.need;
+    if (need !== undefined) authorize(request, need, (request.params as { org?: string }).org);
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -1,5 +1,4 @@
 /** API keys, members, and signing in and out of the dashboard. */
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { authorize, SESSION_COOKIE } from '../auth.js';
 import { refusalError, sendProblem } from '../errors.js';
@@ -36,8 +35,7 @@ export function registerAccessRoutes(
   { ledger, access, idempotency, secureCookies }: RouteContext,
 ): void {
   /** The org must exist: root may name any org, and its keys and members hang off it. */
-  async function existingOrg(request: FastifyRequest, orgId: string): Promise<void> {
-    authorize(request, 'admin', orgId);
+  async function existingOrg(orgId: string): Promise<void> {
     const org = await ledger.getOrg(orgId);
     if (!org.ok) throw refusalError('unknown_org', `no org ${orgId}`, { org: orgId });
   }
@@ -45,6 +43,7 @@ export function registerAccessRoutes(
   app.post(
     '/v1/orgs/:org/api-keys',
     {
+      config: { need: 'admin' },
       schema: {
         tags: ['api keys'],
         summary: 'A new key; its secret is shown once (admin)',
@@ -54,7 +53,7 @@ export function registerAccessRoutes(
       },
     },
     async (request, reply) => {
-      await existingOrg(request, request.params.org);
+      await existingOrg(request.params.org);
       return idempotency.run(request, reply, `keys:${request.params.org}`, async () => {
         const { key, secret } = valueOf(await access.createKey(request.params.org, request.body));
         return { status: 201, body: { ...presentKey(key), secret } };
@@ -65,6 +64,7 @@ export function registerAccessRoutes(
   app.get(
     '/v1/orgs/:org/api-keys',
     {
+      config: { need: 'admin' },
       schema: {
         tags: ['api keys'],
         summary: 'The org keys, without secrets (admin)',
@@ -73,7 +73,7 @@ export function registerAccessRoutes(
       },
     },
     async (request) => {
-      await existingOrg(request, request.params.org);
+      await existingOrg(request.params.org);
       return {
         data: (await access.listKeys(request.params.org)).map(presentKey),
         nextCursor: null,
@@ -84,6 +84,7 @@ export function registerAccessRoutes(
   app.delete(
     '/v1/orgs/:org/api-keys/:id',
     {
+      config: { need: 'admin' },
       schema: {
         tags: ['api keys'],
         summary: 'Revoke a key (admin)',
@@ -92,7 +93,7 @@ export function registerAccessRoutes(
       },
     },
     async (request, reply) => {
-      await existingOrg(request, request.params.org);
+      await existingOrg(request.params.org);
       const revoked = await access.revokeKey(request.params.org, request.params.id);
       if (!revoked.ok) return sendProblem(reply, revoked.refusal);
       const key = (await access.listKeys(request.params.org)).find(
@@ -107,6 +108,7 @@ export function registerAccessRoutes(
   app.post(
     '/v1/orgs/:org/members',
     {
+      config: { need: 'admin' },
       schema: {
         tags: ['members'],
         summary: 'Add a person who signs in to the dashboard (admin)',
@@ -116,7 +118,7 @@ export function registerAccessRoutes(
       },
     },
     async (request, reply) => {
-      await existingOrg(request, request.params.org);
+      await existingOrg(request.params.org);
       return idempotency.run(request, reply, `members:${request.params.org}`, async () => ({
         status: 201,
         body: presentMember(valueOf(await access.createMember(request.params.org, request.body))),
@@ -127,6 +129,7 @@ export function registerAccessRoutes(
   app.get(
     '/v1/orgs/:org/members',
     {
+      config: { need: 'admin' },
       schema: {
         tags: ['members'],
         summary: 'The org members (admin)',
@@ -135,7 +138,7 @@ export function registerAccessRoutes(
       },
     },
     async (request) => {
-      await existingOrg(request, request.params.org);
+      await existingOrg(request.params.org);
       return {
         data: (await access.listMembers(request.params.org)).map(presentMember),
         nextCursor: null,
@@ -146,6 +149,7 @@ export function registerAccessRoutes(
   app.patch(
     '/v1/orgs/:org/members/:id',
     {
+      config: { need: 'admin' },
       schema: {
         tags: ['members'],
         summary: 'Change a member’s name, role or password (admin)',
@@ -155,7 +159,7 @@ export function registerAccessRoutes(
       },
     },
     async (request) => {
-      await existingOrg(request, request.params.org);
+      await existingOrg(request.params.org);
       const body = request.body;
       return presentMember(
         valueOf(
@@ -172,6 +176,7 @@ export function registerAccessRoutes(
   app.delete(
     '/v1/orgs/:org/members/:id',
     {
+      config: { need: 'admin' },
       schema: {
         tags: ['members'],
         summary: 'Remove a member and end their sessions (admin)',
@@ -180,7 +185,7 @@ export function registerAccessRoutes(
       },
     },
     async (request, reply) => {
-      await existingOrg(request, request.params.org);
+      await existingOrg(request.params.org);
       valueOf(await access.removeMember(request.params.org, request.params.id));
       return reply.code(204).send(null);
     },
@@ -205,13 +210,17 @@ export function registerAccessRoutes(
           ...(body.org === undefined ? {} : { org: body.org }),
         }),
       );
-      reply.setCookie(SESSION_COOKIE, signedIn.token, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: secureCookies,
-        path: '/',
-        expires: new Date(signedIn.session.expiresAt),
-      });
+      // Set by hand: the cookie plugin's hooks are off (see server.ts), so it serialises only.
+      reply.header(
+        'set-cookie',
+        app.serializeCookie(SESSION_COOKIE, signedIn.token, {
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: secureCookies,
+          path: '/',
+          expires: new Date(signedIn.session.expiresAt),
+        }),
+      );
       return {
         member: presentMember(signedIn.member),
         org: signedIn.session.orgId,
@@ -255,7 +264,15 @@ export function registerAccessRoutes(
     async (request, reply) => {
       const principal = authorize(request, 'any');
       if (principal.kind === 'member') await access.logout(principal.session);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      reply.header(
+        'set-cookie',
+        app.serializeCookie(SESSION_COOKIE, '', {
+          httpOnly: true,
+          sameSite: 'lax',
+          path: '/',
+          expires: new Date(0),
+        }),
+      );
       return reply.code(204).send(null);
     },
   );

@@ -1,7 +1,6 @@
 /** The writes of the ledger: grants, charges, holds, captures, voids and refunds. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WriteResult } from '../../ledger/ledger.js';
-import { authorize } from '../auth.js';
 import { sendProblem } from '../errors.js';
 import { idempotencyKeyOf, REPLAYED_HEADER } from '../idempotency.js';
 import { creditsField, optionalCredits, optionalInstant } from '../parse.js';
@@ -78,6 +77,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
   app.post(
     '/v1/orgs/:org/grants',
     {
+      config: { need: 'admin' },
       schema: {
         tags: ['grants'],
         summary: 'Add credits (admin)',
@@ -87,7 +87,6 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
       },
     },
     async (request, reply) => {
-      authorize(request, 'admin', request.params.org);
       const body = request.body;
       const effectiveAt = optionalInstant(body.effectiveAt, 'effectiveAt');
       const expiresAt =
@@ -109,6 +108,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
   app.post(
     '/v1/orgs/:org/charges',
     {
+      config: { need: 'operator' },
       schema: {
         tags: ['charges'],
         summary: 'Spend credits for one AI action (operator)',
@@ -118,7 +118,6 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
       },
     },
     async (request, reply) => {
-      authorize(request, 'operator', request.params.org);
       const body = request.body;
       const result = await ledger.charge(request.params.org, {
         feature: body.feature,
@@ -137,6 +136,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
   app.post(
     '/v1/orgs/:org/holds',
     {
+      config: { need: 'operator' },
       schema: {
         tags: ['holds'],
         summary: 'Reserve credits for a long action (operator)',
@@ -146,7 +146,6 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
       },
     },
     async (request, reply) => {
-      authorize(request, 'operator', request.params.org);
       const body = request.body;
       const credits = optionalCredits(body.credits, 'credits');
       const result = await ledger.hold(request.params.org, {
@@ -164,6 +163,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
   app.post(
     '/v1/orgs/:org/holds/:id/capture',
     {
+      config: { need: 'operator' },
       schema: {
         tags: ['holds'],
         summary: 'Spend the final amount of a hold (operator)',
@@ -173,7 +173,6 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
       },
     },
     async (request, reply) => {
-      authorize(request, 'operator', request.params.org);
       const body = request.body ?? {};
       const credits = optionalCredits(body.credits, 'credits', { allowZero: true });
       const result = await ledger.capture(request.params.org, request.params.id, {
@@ -189,6 +188,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
   app.post(
     '/v1/orgs/:org/holds/:id/void',
     {
+      config: { need: 'operator' },
       schema: {
         tags: ['holds'],
         summary: 'Release a hold (operator)',
@@ -198,7 +198,6 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
       },
     },
     async (request, reply) => {
-      authorize(request, 'operator', request.params.org);
       const body = request.body ?? {};
       const result = await ledger.void(request.params.org, request.params.id, {
         reason: body.reason ?? null,
@@ -211,6 +210,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
   app.post(
     '/v1/orgs/:org/charges/:id/refund',
     {
+      config: { need: 'admin' },
       schema: {
         tags: ['charges'],
         summary: 'Return credits of a charge (admin)',
@@ -220,7 +220,6 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
       },
     },
     async (request, reply) => {
-      authorize(request, 'admin', request.params.org);
       const body = request.body ?? {};
       const credits = optionalCredits(body.credits, 'credits');
       const result = await ledger.refund(request.params.org, request.params.id, {

@@ -1,6 +1,5 @@
 /** Orgs and the price book (the credit matrix). */
 import { valueOf, creditsField, optionalCredits, optionalInstant, instantField } from '../parse.js';
-import { authorize } from '../auth.js';
 import { presentFeature, presentOrg } from '../present.js';
 import {
   createOrgBody,
@@ -26,6 +25,7 @@ export function registerOrgRoutes(app: ZodApp, { ledger, idempotency }: RouteCon
   app.post(
     '/v1/orgs',
     {
+      config: { need: 'root' },
       schema: {
         tags: ['orgs'],
         summary: 'Create an org (root)',
@@ -34,7 +34,6 @@ export function registerOrgRoutes(app: ZodApp, { ledger, idempotency }: RouteCon
       },
     },
     async (request, reply) => {
-      authorize(request, 'root');
       const body = request.body;
       const allowance = optionalCredits(body.allowance?.credits, 'allowance.credits');
       const at = optionalInstant(body.at, 'at');
@@ -54,6 +53,7 @@ export function registerOrgRoutes(app: ZodApp, { ledger, idempotency }: RouteCon
   app.get(
     '/v1/orgs/:org',
     {
+      config: { need: 'viewer' },
       schema: {
         tags: ['orgs'],
         summary: 'The org',
@@ -62,7 +62,6 @@ export function registerOrgRoutes(app: ZodApp, { ledger, idempotency }: RouteCon
       },
     },
     async (request, reply) => {
-      authorize(request, 'viewer', request.params.org);
       const org = await ledger.getOrg(request.params.org);
       return org.ok ? presentOrg(org.value) : sendProblem(reply, org.refusal);
     },
@@ -71,6 +70,7 @@ export function registerOrgRoutes(app: ZodApp, { ledger, idempotency }: RouteCon
   app.put(
     '/v1/features/:feature',
     {
+      config: { need: 'root' },
       schema: {
         tags: ['features'],
         summary: 'Set a feature price from effectiveAt (root); answers the whole credit matrix',
@@ -80,7 +80,6 @@ export function registerOrgRoutes(app: ZodApp, { ledger, idempotency }: RouteCon
       },
     },
     async (request) => {
-      authorize(request, 'root');
       const body = request.body;
       const effectiveAt =
         body.effectiveAt === undefined ? undefined : instantField(body.effectiveAt, 'effectiveAt');
@@ -104,14 +103,14 @@ export function registerOrgRoutes(app: ZodApp, { ledger, idempotency }: RouteCon
   app.get(
     '/v1/features',
     {
+      config: { need: 'any' },
       schema: {
         tags: ['features'],
         summary: 'The credit matrix: each feature at its current price',
         response: { 200: featureListResponse, 401: problemResponse },
       },
     },
-    async (request) => {
-      authorize(request, 'any');
+    async () => {
       return { data: (await ledger.listFeatures()).map(presentFeature) };
     },
   );

@@ -5,7 +5,6 @@ import {
   type TransactionStatus,
   type TransactionType,
 } from '../../ledger/model.js';
-import { authorize } from '../auth.js';
 import { refusalError, sendProblem } from '../errors.js';
 import { decodeCursor, encodeCursor, optionalInstant } from '../parse.js';
 import { presentBalance, presentGrant, presentStatement, presentTransaction } from '../present.js';
@@ -51,6 +50,7 @@ export function registerReadRoutes(app: ZodApp, { ledger }: RouteContext): void 
   app.get(
     '/v1/orgs/:org/grants',
     {
+      config: { need: 'viewer' },
       schema: {
         tags: ['grants'],
         summary: 'Every grant with what is left of it',
@@ -60,7 +60,6 @@ export function registerReadRoutes(app: ZodApp, { ledger }: RouteContext): void 
       },
     },
     async (request, reply) => {
-      authorize(request, 'viewer', request.params.org);
       const at = optionalInstant(request.query.at, 'at');
       const grants = await ledger.listGrants(request.params.org, {
         active: request.query.active === 'true',
@@ -74,6 +73,7 @@ export function registerReadRoutes(app: ZodApp, { ledger }: RouteContext): void 
   app.get(
     '/v1/orgs/:org/balance',
     {
+      config: { need: 'viewer' },
       schema: {
         tags: ['balance'],
         summary: 'Available, held, by kind and next expiry, at any instant',
@@ -83,7 +83,6 @@ export function registerReadRoutes(app: ZodApp, { ledger }: RouteContext): void 
       },
     },
     async (request, reply) => {
-      authorize(request, 'viewer', request.params.org);
       const balance = await ledger.balance(
         request.params.org,
         optionalInstant(request.query.at, 'at'),
@@ -95,6 +94,7 @@ export function registerReadRoutes(app: ZodApp, { ledger }: RouteContext): void 
   app.get(
     '/v1/orgs/:org/transactions',
     {
+      config: { need: 'viewer' },
       schema: {
         tags: ['transactions'],
         summary: 'The activity log, newest first',
@@ -104,7 +104,6 @@ export function registerReadRoutes(app: ZodApp, { ledger }: RouteContext): void 
       },
     },
     async (request, reply) => {
-      authorize(request, 'viewer', request.params.org);
       const query = request.query;
       const types = listOf<TransactionType>(query.type, TRANSACTION_TYPES, 'type');
       const statuses = listOf<TransactionStatus>(query.status, TRANSACTION_STATUSES, 'status');
@@ -138,6 +137,7 @@ export function registerReadRoutes(app: ZodApp, { ledger }: RouteContext): void 
   app.get(
     '/v1/orgs/:org/reports/statement',
     {
+      config: { need: 'viewer' },
       schema: {
         tags: ['reports'],
         summary: 'The reconciled statement of one month, by credit kind',
@@ -147,7 +147,6 @@ export function registerReadRoutes(app: ZodApp, { ledger }: RouteContext): void 
       },
     },
     async (request, reply) => {
-      authorize(request, 'viewer', request.params.org);
       const statement = await ledger.statement(request.params.org, request.query.month);
       return statement.ok
         ? presentStatement(statement.value)
