@@ -190,11 +190,6 @@ describe('security', () => {
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
     expect(login.headers.get('set-cookie')).toMatch(/HttpOnly/i);
     expect(login.headers.get('set-cookie')).toMatch(/SameSite=Lax/i);
-    const session = (headers: Record<string, string> = {}) =>
-      server.client(undefined).request.bind(null) as unknown as Client['request'] & {
-        h: Record<string, string>;
-      };
-    void session;
     const asMember = async (method: string, path: string, body?: unknown, csrf?: string) =>
       server.client().request(method, path, {
         ...(body === undefined ? {} : { body }),
