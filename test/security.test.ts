@@ -1,267 +1,757 @@
 /**
- * Who may do what (DESIGN.md section 4, rule 11): every route refuses a missing, wrong or revoked
- * key; another org's key and ids answer 404 with nothing in them; roles nest; session writes need
- * the CSRF token; bursts are rate limited.
+ * Who may do what (DESIGN.md section 4 and rule 11), over every route the OpenAPI document lists
+ * and the operational routes beside it: a missing, wrong or revoked key is 401; a role too small
+ * for the route is 403 on one's own org; another org — its path or its ids — is 404 with nothing
+ * in the answer; sessions read with the cookie alone and write only with the CSRF token; logout,
+ * removal and a password change end sessions; bursts are rate limited. Every refusal is checked to
+ * have written nothing, through the API and by counting the rows of every table.
  */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type Client, type TestServer } from './support/server.js';
+import {
+  httpClient,
+  startTestServer,
+  type Client,
+  type HttpAnswer,
+  type TestServer,
+} from './support/server.js';
+
+type Role = 'viewer' | 'operator' | 'admin';
+type Need = Role | 'root' | 'public' | 'signed-in';
+
+/** Who each route is for; the suite fails if the OpenAPI document lists a route not here. */
+const NEEDS: Record<string, Need> = {
+  'POST /v1/orgs': 'root',
+  'GET /v1/orgs/{org}': 'viewer',
+  'PUT /v1/features/{feature}': 'root',
+  'GET /v1/features': 'viewer',
+  'POST /v1/orgs/{org}/grants': 'admin',
+  'GET /v1/orgs/{org}/grants': 'viewer',
+  'POST /v1/orgs/{org}/charges': 'operator',
+  'POST /v1/orgs/{org}/holds': 'operator',
+  'POST /v1/orgs/{org}/holds/{id}/capture': 'operator',
+  'POST /v1/orgs/{org}/holds/{id}/void': 'operator',
+  'POST /v1/orgs/{org}/charges/{id}/refund': 'admin',
+  'GET /v1/orgs/{org}/balance': 'viewer',
+  'GET /v1/orgs/{org}/transactions': 'viewer',
+  'GET /v1/orgs/{org}/reports/statement': 'viewer',
+  'POST /v1/orgs/{org}/api-keys': 'admin',
+  'GET /v1/orgs/{org}/api-keys': 'admin',
+  'DELETE /v1/orgs/{org}/api-keys/{id}': 'admin',
+  'POST /v1/orgs/{org}/members': 'admin',
+  'GET /v1/orgs/{org}/members': 'admin',
+  'PATCH /v1/orgs/{org}/members/{id}': 'admin',
+  'DELETE /v1/orgs/{org}/members/{id}': 'admin',
+  'POST /v1/auth/login': 'public',
+  'GET /v1/auth/session': 'signed-in',
+  'POST /v1/auth/logout': 'signed-in',
+};
+/** Served beside the API, to anyone: they hold no org's data. */
+const OPERATIONAL = ['/healthz', '/readyz', '/metrics', '/docs', '/v1/openapi.json'];
+const RANK: Record<Need, number> = {
+  public: 0,
+  'signed-in': 1,
+  viewer: 1,
+  operator: 2,
+  admin: 3,
+  root: 4,
+};
+const ROLES: Role[] = ['viewer', 'operator', 'admin'];
+const PROBLEM_FIELDS = ['code', 'detail', 'status', 'title', 'type'];
+const PASSWORD = 'a long enough password';
 
 interface Route {
+  key: string;
   method: string;
   path: string;
+}
+interface Prepared {
+  path: string;
+  body?: unknown;
 }
 
 describe('security', () => {
   let server: TestServer;
+  let db: Database.Database;
   let root: Client;
-  let org: string;
-  let other: string;
+  let mine: string;
+  let theirs: string;
   const keys: Record<string, string> = {};
+  const cookies: Record<string, { cookie: string; csrf: string }> = {};
   let revoked: string;
-  let otherAdmin: string;
-  let chargeId: string;
-  let holdId: string;
   let routes: Route[];
+  /** Ids in their org, to be tried under mine. */
+  const their = { charge: '', hold: '', key: '', member: '', secret: '' };
+  let memberCount = 0;
 
-  const bodyFor = (route: Route) =>
-    route.method === 'GET' || route.method === 'DELETE' ? {} : { body: {} };
-  const fill = (path: string, orgId: string) =>
-    path.replace('{org}', orgId).replace('{id}', 'chg_nothing').replace('{feature}', 'image');
+  const month = () => new Date().toISOString().slice(0, 7);
+  const asRoot = (method: string, path: string, body?: unknown) =>
+    root.request(method, path, body === undefined ? {} : { body });
+  const newMember = async (orgId: string, role: Role) => {
+    memberCount += 1;
+    const email = `person-${memberCount}@security.test`;
+    const made = await root.post(`/v1/orgs/${orgId}/members`, {
+      email,
+      name: `Person ${memberCount}`,
+      role,
+      password: PASSWORD,
+    });
+    expect(made.status).toBe(201);
+    return { id: made.body.id as string, email };
+  };
+  const signIn = async (email: string, password = PASSWORD) => {
+    const login = await server.client().post('/v1/auth/login', { email, password });
+    expect(login.status, login.text).toBe(200);
+    return {
+      cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
+      csrf: login.body.csrfToken as string,
+    };
+  };
+  const withSession = (session: { cookie: string }, csrf?: string): Client =>
+    httpClient(server.url, undefined, {
+      cookie: session.cookie,
+      ...(csrf === undefined ? {} : { 'x-csrf-token': csrf }),
+    });
+
+  /** A route made ready to succeed on `orgId`: ids it needs are made fresh by root. */
+  async function prepare(route: Route, orgId: string): Promise<Prepared> {
+    const base = route.path.replace('{org}', orgId).replace('{feature}', 'made-by-test');
+    const at = (id: string) => base.replace('{id}', id);
+    switch (route.key) {
+      case 'POST /v1/orgs':
+        return { path: base, body: { name: 'Made' } };
+      case 'PUT /v1/features/{feature}':
+        return { path: base, body: { name: 'Made', prices: [{ unit: 'action', credits: 1 }] } };
+      case 'POST /v1/orgs/{org}/grants':
+        return { path: base, body: { kind: 'promo', credits: 1 } };
+      case 'POST /v1/orgs/{org}/charges':
+      case 'POST /v1/orgs/{org}/holds':
+        return { path: base, body: { feature: 'image' } };
+      case 'POST /v1/orgs/{org}/holds/{id}/capture':
+      case 'POST /v1/orgs/{org}/holds/{id}/void': {
+        const hold = await asRoot('POST', `/v1/orgs/${orgId}/holds`, { feature: 'image' });
+        return { path: at(hold.body.id), body: {} };
+      }
+      case 'POST /v1/orgs/{org}/charges/{id}/refund': {
+        const charge = await asRoot('POST', `/v1/orgs/${orgId}/charges`, { feature: 'image' });
+        return { path: at(charge.body.id), body: { credits: 1 } };
+      }
+      case 'GET /v1/orgs/{org}/reports/statement':
+        return { path: `${base}?month=${month()}` };
+      case 'POST /v1/orgs/{org}/api-keys':
+        return { path: base, body: { name: 'made', role: 'viewer' } };
+      case 'DELETE /v1/orgs/{org}/api-keys/{id}': {
+        const key = await asRoot('POST', `/v1/orgs/${orgId}/api-keys`, {
+          name: 'to revoke',
+          role: 'viewer',
+        });
+        return { path: at(key.body.id) };
+      }
+      case 'POST /v1/orgs/{org}/members':
+        memberCount += 1;
+        return {
+          path: base,
+          body: {
+            email: `made-${memberCount}@security.test`,
+            name: 'Made',
+            role: 'viewer',
+            password: PASSWORD,
+          },
+        };
+      case 'PATCH /v1/orgs/{org}/members/{id}':
+        return { path: at((await newMember(orgId, 'viewer')).id), body: { name: 'Renamed' } };
+      case 'DELETE /v1/orgs/{org}/members/{id}':
+        return { path: at((await newMember(orgId, 'viewer')).id) };
+      default:
+        return { path: at('none'), ...(route.method === 'GET' ? {} : { body: {} }) };
+    }
+  }
+  const send = (client: Client, route: Route, prepared: Prepared) =>
+    client.request(
+      route.method,
+      prepared.path,
+      prepared.body === undefined ? {} : { body: prepared.body },
+    );
+
+  const tableCounts = (): Record<string, number> => {
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+      .all() as { name: string }[];
+    return Object.fromEntries(
+      tables.map(({ name }) => [
+        name,
+        (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n,
+      ]),
+    );
+  };
+  async function orgView(orgId: string) {
+    const { at: _at, ...balance } = (await root.get(`/v1/orgs/${orgId}/balance`)).body;
+    return {
+      org: (await root.get(`/v1/orgs/${orgId}`)).body,
+      balance,
+      log: (await root.get(`/v1/orgs/${orgId}/transactions?limit=1000`)).body.data,
+      grants: (await root.get(`/v1/orgs/${orgId}/grants`)).body.data,
+      keys: (await root.get(`/v1/orgs/${orgId}/api-keys`)).body.data.map(
+        ({ lastUsedAt: _used, ...key }: Record<string, unknown>) => key,
+      ),
+      members: (await root.get(`/v1/orgs/${orgId}/members`)).body.data,
+    };
+  }
+  const everything = async () => ({
+    mine: await orgView(mine),
+    theirs: await orgView(theirs),
+    features: (await root.get('/v1/features')).body,
+    tables: tableCounts(),
+  });
+
+  /** A refusal that says what is wrong and nothing else. */
+  function expectBareProblem(answer: HttpAnswer, status: number, code: string, what: string) {
+    expect(answer.status, `${what}: ${answer.text.slice(0, 300)}`).toBe(status);
+    expect(answer.headers.get('content-type'), what).toMatch(/^application\/problem\+json/);
+    expect(answer.body.code, what).toBe(code);
+    expect(answer.headers.get('set-cookie'), what).toBeNull();
+    const extra = Object.keys(answer.body).filter((field) => !PROBLEM_FIELDS.includes(field));
+    // A 404 may echo the org id the caller sent; a 403 may say which role was needed.
+    const allowed = { 401: [], 403: ['role', 'needed'], 404: ['org'] }[status] ?? [];
+    expect(
+      extra.filter((field) => !allowed.includes(field as never)),
+      what,
+    ).toEqual([]);
+    expect(answer.text, what).not.toContain('Mine, secretly named');
+    expect(answer.text, what).not.toContain('Theirs, secretly named');
+  }
 
   beforeAll(async () => {
     server = await startTestServer();
+    db = new Database(join(server.dataDir, 'tally.db'), { readonly: true, fileMustExist: true });
     root = server.client(server.rootKey);
-    await root.request('PUT', '/v1/features/image', {
-      body: {
-        name: 'Image',
-        prices: [{ unit: 'action', credits: 8 }],
-        effectiveAt: '2020-01-01T00:00:00Z',
-      },
+    await asRoot('PUT', '/v1/features/image', {
+      name: 'Image',
+      prices: [{ unit: 'action', credits: 8 }],
+      effectiveAt: '2020-01-01T00:00:00Z',
     });
-    org = (await root.post('/v1/orgs', { name: 'Mine', allowance: { credits: 1000 } })).body.id;
-    other = (await root.post('/v1/orgs', { name: 'Theirs', allowance: { credits: 1000 } })).body.id;
-    for (const role of ['viewer', 'operator', 'admin']) {
-      keys[role] = (await root.post(`/v1/orgs/${org}/api-keys`, { name: role, role })).body.secret;
+    mine = (
+      await root.post('/v1/orgs', {
+        name: 'Mine, secretly named',
+        allowance: { credits: 100000 },
+      })
+    ).body.id;
+    theirs = (
+      await root.post('/v1/orgs', {
+        name: 'Theirs, secretly named',
+        allowance: { credits: 100000 },
+      })
+    ).body.id;
+    for (const role of ROLES) {
+      keys[role] = (await root.post(`/v1/orgs/${mine}/api-keys`, { name: role, role })).body.secret;
+      keys[`their ${role}`] = (
+        await root.post(`/v1/orgs/${theirs}/api-keys`, { name: role, role })
+      ).body.secret;
+      cookies[role] = await signIn((await newMember(mine, role)).email);
+      cookies[`their ${role}`] = await signIn((await newMember(theirs, role)).email);
     }
-    const toRevoke = (await root.post(`/v1/orgs/${org}/api-keys`, { name: 'old', role: 'admin' }))
-      .body;
-    await root.request('DELETE', `/v1/orgs/${org}/api-keys/${toRevoke.id}`);
-    revoked = toRevoke.secret;
-    otherAdmin = (await root.post(`/v1/orgs/${other}/api-keys`, { name: 'theirs', role: 'admin' }))
-      .body.secret;
-    const theirs = server.client(otherAdmin);
-    chargeId = (await theirs.post(`/v1/orgs/${other}/charges`, { feature: 'image' })).body.id;
-    holdId = (await theirs.post(`/v1/orgs/${other}/holds`, { feature: 'image' })).body.id;
+    const old = (await root.post(`/v1/orgs/${mine}/api-keys`, { name: 'old', role: 'admin' })).body;
+    expect((await asRoot('DELETE', `/v1/orgs/${mine}/api-keys/${old.id}`)).status).toBe(200);
+    revoked = old.secret;
+
+    const theirAdmin = server.client(keys['their admin']);
+    their.charge = (
+      await theirAdmin.post(`/v1/orgs/${theirs}/charges`, { feature: 'image' })
+    ).body.id;
+    their.hold = (await theirAdmin.post(`/v1/orgs/${theirs}/holds`, { feature: 'image' })).body.id;
+    const theirKey = (
+      await theirAdmin.post(`/v1/orgs/${theirs}/api-keys`, { name: 'spare', role: 'viewer' })
+    ).body;
+    their.key = theirKey.id;
+    their.secret = theirKey.secret;
+    their.member = (await newMember(theirs, 'viewer')).id;
+
     const openapi = await server.client().get('/v1/openapi.json');
     routes = Object.entries(openapi.body.paths as Record<string, Record<string, unknown>>).flatMap(
       ([path, methods]) =>
-        Object.keys(methods)
-          .filter((method) => method !== 'head')
-          .map((method) => ({ method: method.toUpperCase(), path })),
+        Object.keys(methods).map((method) => ({
+          key: `${method.toUpperCase()} ${path}`,
+          method: method.toUpperCase(),
+          path,
+        })),
     );
   });
-  afterAll(() => server.close());
-
-  it('lists the routes it checks from the OpenAPI document', () => {
-    expect(routes.length).toBeGreaterThanOrEqual(20);
-    expect(routes).toContainEqual({ method: 'POST', path: '/v1/orgs/{org}/charges' });
+  afterAll(async () => {
+    db.close();
+    await server.close();
   });
 
-  it('answers 401 on every route without a key, with a wrong key or a revoked one', async () => {
-    const guarded = routes.filter((route) => route.path !== '/v1/auth/login');
-    for (const key of [undefined, 'tly_wrong', revoked]) {
-      for (const route of guarded) {
-        const answer = await server
-          .client(key)
-          .request(route.method, fill(route.path, org), bodyFor(route));
-        expect(answer.status, `${route.method} ${route.path} with ${key ?? 'no key'}`).toBe(401);
-        expect(answer.body.code).toBe('unauthenticated');
-      }
+  it('knows who each route of the OpenAPI document is for', () => {
+    expect(routes.map((route) => route.key).sort()).toEqual(Object.keys(NEEDS).sort());
+  });
+
+  it('serves the operational routes to anyone, without org data', async () => {
+    for (const path of OPERATIONAL) {
+      const answer = await server.client().get(path);
+      expect(answer.status, path).toBe(200);
+      expect(answer.text, path).not.toContain(mine);
+      expect(answer.text, path).not.toContain('secretly named');
     }
+    // Outside /v1 a stray key is ignored; under /v1 a wrong key is always refused.
+    expect((await server.client('tly_wrong').get('/healthz')).status).toBe(200);
+    expectBareProblem(
+      await server.client('tly_wrong').get('/v1/openapi.json'),
+      401,
+      'unauthenticated',
+      'openapi with a wrong key',
+    );
   });
 
-  it('answers 404 with nothing in it on every org route called with another org key', async () => {
-    const orgRoutes = routes.filter((route) => route.path.startsWith('/v1/orgs/{org}'));
-    for (const route of orgRoutes) {
-      const answer = await server
-        .client(otherAdmin)
-        .request(route.method, fill(route.path, org), bodyFor(route));
-      expect(answer.status, `${route.method} ${route.path}`).toBe(404);
-      expect(answer.body.code).toBe('unknown_org');
-      expect(answer.text).not.toContain('Mine');
-    }
-  });
-
-  it('answers 404 for another org ids used under one own org, and changes nothing', async () => {
-    const admin = server.client(keys.admin);
-    const before = await admin.get(`/v1/orgs/${org}/balance`);
-    expect((await admin.post(`/v1/orgs/${org}/charges/${chargeId}/refund`, {})).body.code).toBe(
-      'unknown_charge',
-    );
-    expect((await admin.post(`/v1/orgs/${org}/holds/${holdId}/capture`, {})).body.code).toBe(
-      'unknown_hold',
-    );
-    expect((await admin.post(`/v1/orgs/${org}/holds/${holdId}/void`, {})).body.code).toBe(
-      'unknown_hold',
-    );
-    const theirKeys = await server.client(otherAdmin).get(`/v1/orgs/${other}/api-keys`);
-    const theirKey = theirKeys.body.data[0].id as string;
-    const revoke = await admin.request('DELETE', `/v1/orgs/${org}/api-keys/${theirKey}`);
-    expect(revoke.status).toBe(404);
-    expect((await server.client(otherAdmin).get(`/v1/orgs/${other}/balance`)).status).toBe(200);
-    expect((await admin.get(`/v1/orgs/${org}/balance`)).body.available).toBe(before.body.available);
-    // Their hold is still pending: neither the capture nor the void reached it.
-    const log = await server.client(otherAdmin).get(`/v1/orgs/${other}/transactions?type=void`);
-    expect(log.body.data).toHaveLength(0);
-  });
-
-  it('lets roles do what they may and no more', async () => {
-    const attempts: {
-      route: string;
-      call: (client: Client) => Promise<{ status: number }>;
-      needs: string;
-    }[] = [
-      { route: 'balance', needs: 'viewer', call: (c) => c.get(`/v1/orgs/${org}/balance`) },
-      {
-        route: 'transactions',
-        needs: 'viewer',
-        call: (c) => c.get(`/v1/orgs/${org}/transactions`),
-      },
-      {
-        route: 'charge',
-        needs: 'operator',
-        call: (c) => c.post(`/v1/orgs/${org}/charges`, { feature: 'image' }),
-      },
-      {
-        route: 'hold',
-        needs: 'operator',
-        call: (c) => c.post(`/v1/orgs/${org}/holds`, { feature: 'image' }),
-      },
-      {
-        route: 'grant',
-        needs: 'admin',
-        call: (c) => c.post(`/v1/orgs/${org}/grants`, { kind: 'promo', credits: 1 }),
-      },
-      { route: 'keys', needs: 'admin', call: (c) => c.get(`/v1/orgs/${org}/api-keys`) },
-      { route: 'members', needs: 'admin', call: (c) => c.get(`/v1/orgs/${org}/members`) },
-      { route: 'org', needs: 'root', call: (c) => c.post('/v1/orgs', { name: 'Nope' }) },
-      {
-        route: 'feature',
-        needs: 'root',
-        call: (c) =>
-          c.request('PUT', '/v1/features/video', {
-            body: { name: 'Video', prices: [{ unit: 'action', credits: 1 }] },
-          }),
-      },
+  describe('answers 401, and writes nothing, without a valid credential', () => {
+    /** [label, client, whether it sends an Authorization header] */
+    const credentials: [string, () => Client, boolean][] = [
+      ['no key', () => server.client(), false],
+      ['a wrong key', () => server.client('tly_wrong0000000000000000000000000000'), true],
+      ['a key of another installation', () => server.client('tly_root_somewhere_else'), true],
+      ['a revoked key', () => server.client(revoked), true],
+      [
+        'a Basic Authorization header',
+        () => httpClient(server.url, undefined, { authorization: `Basic ${keys.admin ?? ''}` }),
+        true,
+      ],
+      [
+        'a session token sent as a Bearer key',
+        () => server.client(cookies.admin?.cookie.split('=')[1]),
+        true,
+      ],
+      ['a CSRF token sent as a Bearer key', () => server.client(cookies.admin?.csrf), true],
+      [
+        'a forged session cookie',
+        () => httpClient(server.url, undefined, { cookie: 'tally_session=tls_forged' }),
+        false,
+      ],
     ];
-    const order = ['viewer', 'operator', 'admin', 'root'];
-    for (const attempt of attempts) {
-      for (const role of ['viewer', 'operator', 'admin']) {
-        const answer = await attempt.call(server.client(keys[role]));
-        const allowed = order.indexOf(role) >= order.indexOf(attempt.needs);
-        expect(answer.status < 300, `${role} on ${attempt.route}`).toBe(allowed);
-        if (!allowed) expect(answer.status, `${role} on ${attempt.route}`).toBe(403);
+    for (const [label, client, bearer] of credentials) {
+      it(`with ${label}`, async () => {
+        const calls: [Route, Prepared][] = [];
+        for (const route of routes) {
+          // Login is how one gets a credential: without one it is not refused.
+          if (NEEDS[route.key] === 'public' && !bearer) continue;
+          calls.push([route, await prepare(route, mine)]);
+        }
+        const before = await everything();
+        for (const [route, prepared] of calls) {
+          const answer = await send(client(), route, prepared);
+          expectBareProblem(answer, 401, 'unauthenticated', `${route.key} with ${label}`);
+          expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer/);
+        }
+        expect(await everything()).toEqual(before);
+      });
+    }
+  });
+
+  describe('lets roles do what they may and refuses the rest with 403, writing nothing', () => {
+    const callers: [string, (role: Role) => Client][] = [
+      ['key', (role) => server.client(keys[role])],
+      [
+        'session',
+        (role) => withSession(cookies[role] ?? { cookie: '' }, cookies[role]?.csrf ?? ''),
+      ],
+    ];
+    for (const [kind, callerOf] of callers) {
+      for (const role of ROLES) {
+        it(`as a ${role} ${kind}`, async () => {
+          for (const route of routes) {
+            const need = NEEDS[route.key] ?? 'root';
+            if (need === 'public' || need === 'signed-in') continue;
+            const prepared = await prepare(route, mine);
+            const before = await everything();
+            const answer = await send(callerOf(role), route, prepared);
+            const what = `${route.key} as ${role} ${kind}`;
+            if (RANK[role] >= RANK[need]) {
+              expect(answer.status, `${what}: ${answer.text.slice(0, 300)}`).toBeGreaterThanOrEqual(
+                200,
+              );
+              expect(answer.status, `${what}: ${answer.text.slice(0, 300)}`).toBeLessThan(300);
+            } else {
+              expectBareProblem(answer, 403, 'forbidden', what);
+              expect(await everything(), what).toEqual(before);
+            }
+          }
+        });
       }
     }
-    const refund = await server
-      .client(keys.operator)
-      .post(`/v1/orgs/${org}/charges/chg_x/refund`, {});
-    expect(refund.status).toBe(403);
+
+    it('refuses before reading the body: a stranger learns nothing from parsing or validation', async () => {
+      const bodies: [string, { raw: string; headers?: Record<string, string> }][] = [
+        ['malformed JSON', { raw: '{"broken": ' }],
+        ['XML', { raw: '<x/>', headers: { 'content-type': 'application/xml' } }],
+        ['a body over 1 MiB', { raw: JSON.stringify({ note: 'x'.repeat(1100 * 1024) }) }],
+        ['an invalid body', { raw: JSON.stringify({ credits: -1, kind: 'gift' }) }],
+      ];
+      for (const route of routes) {
+        const need = NEEDS[route.key] ?? 'root';
+        if (route.method === 'GET' || need === 'public' || need === 'signed-in') continue;
+        const path = route.path
+          .replace('{org}', mine)
+          .replace('{id}', 'x')
+          .replace('{feature}', 'x');
+        for (const [label, body] of bodies) {
+          const what = `${route.key} with ${label}`;
+          expectBareProblem(
+            await server.client().request(route.method, path, body),
+            401,
+            'unauthenticated',
+            `${what} and no key`,
+          );
+          if (RANK[need] > RANK.viewer) {
+            expectBareProblem(
+              await server.client(keys.viewer).request(route.method, path, body),
+              403,
+              'forbidden',
+              `${what} as a viewer`,
+            );
+          }
+          if (route.path.startsWith('/v1/orgs/{org}')) {
+            expectBareProblem(
+              await server.client(keys['their admin']).request(route.method, path, body),
+              404,
+              'unknown_org',
+              `${what} from another org`,
+            );
+          }
+        }
+      }
+    });
+
+    it('gives root every route of every org', async () => {
+      for (const orgId of [mine, theirs]) {
+        for (const route of routes) {
+          const need = NEEDS[route.key];
+          if (need === 'public' || need === 'signed-in') continue;
+          const answer = await send(root, route, await prepare(route, orgId));
+          expect(answer.status, `${route.key}: ${answer.text.slice(0, 300)}`).toBeLessThan(300);
+        }
+      }
+    });
   });
 
-  it('needs the CSRF token for writes made with a session, and ends sessions', async () => {
-    const admin = server.client(keys.admin);
-    const member = await admin.post(`/v1/orgs/${org}/members`, {
-      email: 'Ana@Example.com',
-      name: 'Ana',
-      role: 'operator',
-      password: 'correct horse battery',
-    });
-    expect(member.status).toBe(201);
-    const wrong = await server
-      .client()
-      .post('/v1/auth/login', { email: 'ana@example.com', password: 'nope' });
-    expect(wrong.status).toBe(401);
-    const login = await server
-      .client()
-      .post('/v1/auth/login', { email: 'ana@example.com', password: 'correct horse battery' });
-    expect(login.status).toBe(200);
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] as string;
-    expect(login.headers.get('set-cookie')).toMatch(/HttpOnly/i);
-    expect(login.headers.get('set-cookie')).toMatch(/SameSite=Lax/i);
-    const asMember = async (method: string, path: string, body?: unknown, csrf?: string) =>
-      server.client().request(method, path, {
-        ...(body === undefined ? {} : { body }),
-        headers: { cookie, ...(csrf === undefined ? {} : { 'x-csrf-token': csrf }) },
+  describe('answers 404 with nothing in it for another org, and changes nothing', () => {
+    const strangers: [string, () => Client][] = [
+      ['their admin key', () => server.client(keys['their admin'])],
+      ['their viewer key', () => server.client(keys['their viewer'])],
+      [
+        'their admin session',
+        () =>
+          withSession(cookies['their admin'] ?? { cookie: '' }, cookies['their admin']?.csrf ?? ''),
+      ],
+    ];
+    for (const [label, client] of strangers) {
+      it(`on every route of my org, with ${label}`, async () => {
+        for (const route of routes.filter(({ path }) => path.startsWith('/v1/orgs/{org}'))) {
+          const prepared = await prepare(route, mine);
+          const before = await everything();
+          const answer = await send(client(), route, prepared);
+          expectBareProblem(answer, 404, 'unknown_org', `${route.key} with ${label}`);
+          expect(answer.text).not.toContain(prepared.path.split('/')[5] ?? 'no id in path');
+          // As if my org did not exist at all.
+          const missing = await send(client(), route, {
+            ...prepared,
+            path: prepared.path.replace(mine, 'org_none'),
+          });
+          expect({ ...missing.body, org: mine, detail: '' }).toEqual({
+            ...answer.body,
+            detail: '',
+          });
+          expect(await everything(), `${route.key} with ${label}`).toEqual(before);
+        }
       });
-    expect((await asMember('GET', `/v1/orgs/${org}/balance`)).status).toBe(200);
-    const before = (await asMember('GET', `/v1/orgs/${org}/transactions?type=usage`)).body.data
-      .length;
-    const noToken = await asMember('POST', `/v1/orgs/${org}/charges`, { feature: 'image' });
-    expect(noToken.status).toBe(403);
-    expect(noToken.body.code).toBe('csrf_token_invalid');
-    const badToken = await asMember(
-      'POST',
-      `/v1/orgs/${org}/charges`,
-      { feature: 'image' },
-      'forged',
-    );
-    expect(badToken.body.code).toBe('csrf_token_invalid');
-    expect(
-      (await asMember('GET', `/v1/orgs/${org}/transactions?type=usage`)).body.data,
-    ).toHaveLength(before);
-    const csrf = login.body.csrfToken as string;
-    expect(
-      (await asMember('POST', `/v1/orgs/${org}/charges`, { feature: 'image' }, csrf)).status,
-    ).toBe(201);
-    expect(
-      (await asMember('POST', `/v1/orgs/${org}/grants`, { kind: 'promo', credits: 1 }, csrf))
-        .status,
-    ).toBe(403);
-    expect((await asMember('GET', '/v1/auth/session')).body.member.email).toBe('ana@example.com');
+    }
 
-    expect((await asMember('POST', '/v1/auth/logout', {}, csrf)).status).toBe(204);
-    expect((await asMember('GET', `/v1/orgs/${org}/balance`)).status).toBe(401);
-
-    // A password change, and removal, end the member's sessions.
-    const again = await server
-      .client()
-      .post('/v1/auth/login', { email: 'ana@example.com', password: 'correct horse battery' });
-    const cookie2 = (again.headers.get('set-cookie') ?? '').split(';')[0] as string;
-    const read = () =>
-      server.client().request('GET', `/v1/orgs/${org}/balance`, { headers: { cookie: cookie2 } });
-    expect((await read()).status).toBe(200);
-    await admin.request('PATCH', `/v1/orgs/${org}/members/${member.body.id}`, {
-      body: { password: 'another long one' },
+    it('for their charge, hold, key and member ids used under my org, even by root', async () => {
+      const attempts: [string, string, string, unknown?][] = [
+        ['POST', `/charges/${their.charge}/refund`, 'unknown_charge', {}],
+        ['POST', `/charges/${their.charge}/refund`, 'unknown_charge', { credits: 1 }],
+        ['POST', `/holds/${their.hold}/capture`, 'unknown_hold', {}],
+        ['POST', `/holds/${their.hold}/capture`, 'unknown_hold', { credits: 1 }],
+        ['POST', `/holds/${their.hold}/void`, 'unknown_hold', {}],
+        ['DELETE', `/api-keys/${their.key}`, 'unknown_key'],
+        ['PATCH', `/members/${their.member}`, 'unknown_member', { name: 'Taken over' }],
+        ['PATCH', `/members/${their.member}`, 'unknown_member', { role: 'admin' }],
+        [
+          'PATCH',
+          `/members/${their.member}`,
+          'unknown_member',
+          { password: 'chosen by an attacker' },
+        ],
+        ['DELETE', `/members/${their.member}`, 'unknown_member'],
+      ];
+      for (const caller of [server.client(keys.admin), root]) {
+        for (const [method, rest, code, body] of attempts) {
+          const before = await everything();
+          const answer = await caller.request(
+            method,
+            `/v1/orgs/${mine}${rest}`,
+            body === undefined ? {} : { body },
+          );
+          const what = `${method} ${rest}`;
+          expect(answer.status, what).toBe(404);
+          expect(answer.body.code, what).toBe(code);
+          expect(answer.text, what).not.toContain(theirs);
+          expect(answer.text, what).not.toContain('Theirs');
+          expect(await everything(), what).toEqual(before);
+        }
+      }
+      // Their things are as they were: the hold pending, the key working, the member signing in.
+      const theirAdmin = server.client(keys['their admin']);
+      expect((await server.client(their.secret).get(`/v1/orgs/${theirs}/balance`)).status).toBe(
+        200,
+      );
+      const member = (await theirAdmin.get(`/v1/orgs/${theirs}/members`)).body.data.find(
+        (m: { id: string }) => m.id === their.member,
+      );
+      expect(member).toMatchObject({ role: 'viewer', name: expect.stringMatching(/^Person/) });
+      expect(
+        (await server.client().post('/v1/auth/login', { email: member.email, password: PASSWORD }))
+          .status,
+      ).toBe(200);
+      expect(
+        (await theirAdmin.post(`/v1/orgs/${theirs}/holds/${their.hold}/capture`, {})).status,
+      ).toBe(200);
     });
-    expect((await read()).status).toBe(401);
-    const third = await server
-      .client()
-      .post('/v1/auth/login', { email: 'ana@example.com', password: 'another long one' });
-    const cookie3 = (third.headers.get('set-cookie') ?? '').split(';')[0] as string;
-    await admin.request('DELETE', `/v1/orgs/${org}/members/${member.body.id}`);
-    expect(
-      (
-        await server
-          .client()
-          .request('GET', `/v1/orgs/${org}/balance`, { headers: { cookie: cookie3 } })
-      ).status,
-    ).toBe(401);
   });
 
-  it('rate limits bursts with 429 and Retry-After', async () => {
-    const limited = await startTestServer({ TALLY_RATE_LIMIT: '5' });
-    try {
+  describe('sessions', () => {
+    it('read with the cookie alone, and write only with the CSRF token of the session', async () => {
+      const operator = await newMember(mine, 'operator');
+      const session = await signIn(operator.email);
+      const other = await signIn(operator.email);
+      const reader = withSession(session);
+      for (const path of [
+        `/v1/orgs/${mine}`,
+        `/v1/orgs/${mine}/balance`,
+        `/v1/orgs/${mine}/transactions`,
+        `/v1/orgs/${mine}/grants`,
+        `/v1/orgs/${mine}/reports/statement?month=${month()}`,
+        '/v1/features',
+        '/v1/auth/session',
+      ]) {
+        expect((await reader.get(path)).status, path).toBe(200);
+      }
+      // Every write, without the token, with a wrong one, or with another session's token.
+      for (const csrf of [undefined, 'forged', '', other.csrf, `${session.csrf}x`]) {
+        for (const route of routes.filter((r) => r.method !== 'GET' && NEEDS[r.key] !== 'public')) {
+          const prepared = await prepare(route, mine);
+          const before = await everything();
+          const answer = await send(withSession(session, csrf), route, prepared);
+          expectBareProblem(answer, 403, 'csrf_token_invalid', `${route.key} with ${csrf}`);
+          expect(await everything(), route.key).toEqual(before);
+        }
+      }
+      // Logout without the token did not end the session.
+      expect((await reader.get('/v1/auth/session')).status).toBe(200);
+      const writer = withSession(session, session.csrf);
+      expect((await writer.post(`/v1/orgs/${mine}/charges`, { feature: 'image' })).status).toBe(
+        201,
+      );
+      expectBareProblem(
+        await writer.post(`/v1/orgs/${mine}/grants`, { kind: 'promo', credits: 1 }),
+        403,
+        'forbidden',
+        'an operator granting',
+      );
+      // A session of my org sees nothing of theirs.
+      expectBareProblem(
+        await reader.get(`/v1/orgs/${theirs}/balance`),
+        404,
+        'unknown_org',
+        'their balance',
+      );
+    });
+
+    it('end at logout, and only the one logged out', async () => {
+      const member = await newMember(mine, 'admin');
+      const first = await signIn(member.email);
+      const second = await signIn(member.email);
+      const out = await withSession(first, first.csrf).request('POST', '/v1/auth/logout');
+      expect(out.status).toBe(204);
+      for (const [method, path, body] of [
+        ['GET', `/v1/orgs/${mine}/balance`],
+        ['GET', '/v1/auth/session'],
+        ['POST', `/v1/orgs/${mine}/charges`, { feature: 'image' }],
+        ['POST', '/v1/auth/logout', {}],
+      ] as [string, string, unknown?][]) {
+        expectBareProblem(
+          await withSession(first, first.csrf).request(
+            method,
+            path,
+            body === undefined ? {} : { body },
+          ),
+          401,
+          'unauthenticated',
+          `${method} ${path} after logout`,
+        );
+      }
+      expect((await withSession(second).get(`/v1/orgs/${mine}/balance`)).status).toBe(200);
+    });
+
+    it('end when the member is removed', async () => {
+      const member = await newMember(mine, 'admin');
+      const session = await signIn(member.email);
+      expect((await withSession(session).get(`/v1/orgs/${mine}/balance`)).status).toBe(200);
+      expect(
+        (await server.client(keys.admin).request('DELETE', `/v1/orgs/${mine}/members/${member.id}`))
+          .status,
+      ).toBe(204);
+      const before = await everything();
+      expectBareProblem(
+        await withSession(session).get(`/v1/orgs/${mine}/balance`),
+        401,
+        'unauthenticated',
+        'read by a removed member',
+      );
+      expectBareProblem(
+        await withSession(session, session.csrf).post(`/v1/orgs/${mine}/charges`, {
+          feature: 'image',
+        }),
+        401,
+        'unauthenticated',
+        'write by a removed member',
+      );
+      expect(await everything()).toEqual(before);
+    });
+
+    it('end when the password changes, all of them; a new name or role keeps them', async () => {
+      const member = await newMember(mine, 'admin');
+      const sessions = [await signIn(member.email), await signIn(member.email)];
+      const admin = server.client(keys.admin);
+      const patch = (body: unknown) =>
+        admin.request('PATCH', `/v1/orgs/${mine}/members/${member.id}`, { body });
+
+      expect((await patch({ name: 'Renamed' })).status).toBe(200);
+      for (const session of sessions)
+        expect((await withSession(session).get('/v1/auth/session')).body.member.name).toBe(
+          'Renamed',
+        );
+      // A smaller role applies at once to the sessions it has.
+      expect((await patch({ role: 'viewer' })).status).toBe(200);
+      const [one = { cookie: '', csrf: '' }] = sessions;
+      expectBareProblem(
+        await withSession(one, one.csrf).post(`/v1/orgs/${mine}/grants`, {
+          kind: 'promo',
+          credits: 1,
+        }),
+        403,
+        'forbidden',
+        'a demoted member granting',
+      );
+      expect((await patch({ password: 'a completely new password' })).status).toBe(200);
+      for (const session of sessions) {
+        expectBareProblem(
+          await withSession(session).get(`/v1/orgs/${mine}/balance`),
+          401,
+          'unauthenticated',
+          'after a password change',
+        );
+      }
+      expect(
+        (
+          await server
+            .client()
+            .post('/v1/auth/login', { email: member.email, password: 'a completely new password' })
+        ).status,
+      ).toBe(200);
+    });
+
+    it('are not API keys, and an API key is not a session', async () => {
+      const key = server.client(keys.admin);
+      expectBareProblem(
+        await key.get('/v1/auth/session'),
+        401,
+        'unauthenticated',
+        'session read with a key',
+      );
+      // A key needs no CSRF token: it is not sent by browsers on their own.
+      expect(
+        (await key.post(`/v1/orgs/${mine}/grants`, { kind: 'promo', credits: 1 })).status,
+      ).toBe(201);
+      // With both, the key decides: a viewer key with an admin cookie is a viewer.
+      const both = httpClient(server.url, keys.viewer, {
+        cookie: cookies.admin?.cookie ?? '',
+        'x-csrf-token': cookies.admin?.csrf ?? '',
+      });
+      expectBareProblem(
+        await both.post(`/v1/orgs/${mine}/grants`, { kind: 'promo', credits: 1 }),
+        403,
+        'forbidden',
+        'viewer key with an admin cookie',
+      );
+    });
+  });
+
+  describe('rate limits', () => {
+    let limited: TestServer;
+    beforeAll(async () => {
+      limited = await startTestServer({ TALLY_RATE_LIMIT: '5' });
+    });
+    afterAll(() => limited.close());
+
+    it('a burst with 429 and Retry-After, per caller, writing nothing refused', async () => {
+      const admin = limited.client(limited.rootKey);
+      await admin.request('PUT', '/v1/features/image', {
+        body: {
+          name: 'Image',
+          prices: [{ unit: 'action', credits: 1 }],
+          effectiveAt: '2020-01-01T00:00:00Z',
+        },
+      });
+      const orgId = (await admin.post('/v1/orgs', { name: 'Busy', allowance: { credits: 1000 } }))
+        .body.id;
+      const operator = (
+        await admin.post(`/v1/orgs/${orgId}/api-keys`, { name: 'busy', role: 'operator' })
+      ).body.secret;
+      const viewer = (
+        await admin.post(`/v1/orgs/${orgId}/api-keys`, { name: 'calm', role: 'viewer' })
+      ).body.secret;
+
       const answers = await Promise.all(
-        Array.from({ length: 30 }, () => limited.client(limited.rootKey).get('/v1/features')),
+        Array.from({ length: 40 }, () =>
+          limited.client(operator).post(`/v1/orgs/${orgId}/charges`, { feature: 'image' }),
+        ),
       );
       const refused = answers.filter((answer) => answer.status === 429);
-      expect(refused.length).toBeGreaterThan(0);
-      expect(refused[0]?.body.code).toBe('rate_limited');
-      expect(Number(refused[0]?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(answers.filter((answer) => answer.status === 200).length).toBeGreaterThanOrEqual(10);
-    } finally {
-      await limited.close();
-    }
+      const charged = answers.filter((answer) => answer.status === 201);
+      expect(refused.length + charged.length).toBe(answers.length);
+      expect(refused.length).toBeGreaterThanOrEqual(20);
+      expect(charged.length).toBeGreaterThanOrEqual(5);
+      for (const answer of refused) {
+        expect(answer.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(answer.body.code).toBe('rate_limited');
+        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(Number.isInteger(Number(answer.headers.get('retry-after')))).toBe(true);
+      }
+      // Only the charges that went through are in the log.
+      const log = await limited.client(viewer).get(`/v1/orgs/${orgId}/transactions?type=usage`);
+      expect(log.status).toBe(200);
+      expect(log.body.data).toHaveLength(charged.length);
+      // Another caller is not held back by this one.
+      expect((await limited.client(viewer).get(`/v1/orgs/${orgId}/balance`)).status).toBe(200);
+      // After the wait it names, the caller may go on.
+      const wait = Number(refused[0]?.headers.get('retry-after'));
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000 + 200));
+      expect(
+        (await limited.client(operator).post(`/v1/orgs/${orgId}/charges`, { feature: 'image' }))
+          .status,
+      ).toBe(201);
+    });
+
+    it('password guessing from one address', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, () =>
+          limited
+            .client()
+            .post('/v1/auth/login', { email: 'someone@limited.test', password: 'guess' }),
+        ),
+      );
+      const statuses = answers.map((answer) => answer.status);
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(20);
+      expect(statuses.every((status) => status === 429 || status === 401)).toBe(true);
+    });
   });
 });

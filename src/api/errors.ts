@@ -97,6 +97,8 @@ export function problemOf(refusal: Refusal): Problem {
 
 export function sendProblem(reply: FastifyReply, refusal: Refusal): FastifyReply {
   const problem = problemOf(refusal);
+  // RFC 9110: a 401 says how to authenticate.
+  if (problem.status === 401) reply.header('www-authenticate', 'Bearer realm="tally"');
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
 

@@ -2,9 +2,15 @@
  * `Idempotency-Key` for writes outside the ledger (orgs, keys, members). Ledger writes keep their
  * keys inside the ledger, in the same transaction as the write (rule 7); these keep the first
  * response here: status and body.
+ *
+ * These responses hold what must never be stored readable: a new key's secret (shown once, kept
+ * only as a hash) and, in the request, a member's password. So the request is fingerprinted with
+ * an HMAC and the response sealed (AES-256-GCM), both keyed by the caller's own credential, which
+ * is never stored: only the same caller can replay, and the data folder alone reveals nothing.
  */
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SESSION_COOKIE } from './auth.js';
 import { refusalError } from './errors.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -56,11 +62,13 @@ export class HttpIdempotency {
       const { status, body } = await handle();
       return reply.code(status).send(body);
     }
-    const hash = createHash('sha256')
+    const secret = callerSecret(request);
+    const hash = createHmac('sha256', secret)
       .update(
         `${request.method} ${request.routeOptions.url ?? request.url}\n${JSON.stringify(request.params)}\n${JSON.stringify(request.body ?? null)}`,
       )
       .digest('base64url');
+    const sealKey = createHmac('sha256', secret).update(`seal\u0000${scope}\u0000${key}`).digest();
     const runningKey = `${scope}\u0000${key}`;
     if (this.running.has(runningKey)) {
       throw refusalError(
@@ -84,14 +92,14 @@ export class HttpIdempotency {
           .code(stored.status)
           .header(REPLAYED_HEADER, 'true')
           .type('application/json')
-          .send(stored.body);
+          .send(unseal(stored.body, sealKey));
       }
       const { status, body } = await handle();
       if (status < 500) {
         await this.store.save(
           scope,
           key,
-          { requestHash: hash, status, body: JSON.stringify(body) },
+          { requestHash: hash, status, body: seal(JSON.stringify(body), sealKey) },
           this.now(),
         );
       }
@@ -100,4 +108,28 @@ export class HttpIdempotency {
       this.running.delete(runningKey);
     }
   }
+}
+
+/** The caller's credential: the Bearer header, or the session cookie; never stored. */
+function callerSecret(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (header !== undefined) return `bearer\u0000${header}`;
+  const cookies = request.headers.cookie;
+  const token =
+    cookies === undefined ? undefined : request.server.parseCookie(cookies)[SESSION_COOKIE];
+  return `session\u0000${token ?? ''}`;
+}
+
+function seal(text: string, key: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const sealed = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+  return `sealed:${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
+}
+
+function unseal(stored: string, key: Buffer): string {
+  const bytes = Buffer.from(stored.slice('sealed:'.length), 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
+  decipher.setAuthTag(bytes.subarray(12, 28));
+  return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
 }

@@ -27,12 +27,35 @@ export function optionalCredits(
   return value === undefined ? undefined : creditsField(value, field, options);
 }
 
-const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const WITH_OFFSET =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/** Whether the fields name a real time of a real day: no February 30th, no 24:00 (RFC 3339). */
+function realDateTime(fields: number[]): boolean {
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offsetH = 0, offsetM = 0] =
+    fields;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  return (
+    day >= 1 &&
+    day <= days &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetH <= 23 &&
+    offsetM <= 59
+  );
+}
 
 /** An ISO 8601 timestamp with an offset, to the millisecond. */
 export function instantField(value: string, field: string): number {
+  const match = WITH_OFFSET.exec(value);
   const parsed = Date.parse(value);
-  if (!WITH_OFFSET.test(value) || Number.isNaN(parsed)) {
+  if (
+    !match ||
+    Number.isNaN(parsed) ||
+    !realDateTime(match.slice(1).map((part) => Number(part ?? 0)))
+  ) {
     throw refusalError('invalid_request', `${field} must be an ISO 8601 timestamp with an offset`, {
       field,
     });

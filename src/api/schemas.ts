@@ -168,17 +168,20 @@ export const captureBody = z
     credits: amountInput.optional(),
     at: instantInput.optional(),
   })
-  .default({});
+  .nullish()
+  .describe('Optional: an empty request captures the held amount');
 export const voidBody = z
   .object({ reason: text(1000).nullable().optional(), at: instantInput.optional() })
-  .default({});
+  .nullish()
+  .describe('Optional');
 export const refundBody = z
   .object({
     credits: amountInput.optional(),
     note: text(1000).nullable().optional(),
     at: instantInput.optional(),
   })
-  .default({});
+  .nullish()
+  .describe('Optional: an empty request refunds what is left');
 
 export const transactionResponse = z.object({
   id: z.string(),

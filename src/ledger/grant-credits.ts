@@ -14,6 +14,9 @@ export function grantCredits(draft: OrgDraft, input: GrantInput, at: Instant): R
   const checked = checkGrant(input, at);
   if (!checked.ok) return checked;
   const { effectiveAt, priority } = checked.value;
+  if (poolCeiling(draft) + input.credits > MAX_POOL) {
+    return invalid('credits', `an org may hold at most ${formatCredits(MAX_POOL)} credits`);
+  }
   const note = input.note ?? null;
   if (input.recurrence === 'monthly') {
     const schedule = {
@@ -52,6 +55,21 @@ export function grantCredits(draft: OrgDraft, input: GrantInput, at: Instant): R
 }
 
 const MAX_GRANT = toMicros(1_000_000_000_000);
+/** Far above any real pool, far below what 64-bit sums of entries and balances can hold. */
+const MAX_POOL = MAX_GRANT;
+
+/**
+ * A bound on what the org's pool can come to: what its grants have left, plus one more full lot
+ * of each recurring grant still running.
+ */
+function poolCeiling(draft: OrgDraft): bigint {
+  let total = 0n;
+  for (const grant of draft.grants.values()) total += grant.remaining;
+  for (const schedule of draft.schedules.values()) {
+    if (schedule.endAt === null || schedule.nextAt < schedule.endAt) total += schedule.credits;
+  }
+  return total;
+}
 
 function checkGrant(
   input: GrantInput,

@@ -126,9 +126,12 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
         ...attribution(body),
         ...common(request, body.at),
       });
-      if (result.ok) metrics.charges.inc({ status: result.value.status });
-      else if (result.refusal.code === 'insufficient_credits')
-        metrics.charges.inc({ status: 'refused' });
+      // A replay is the same charge again: counted once, when it was made.
+      if (!result.replayed) {
+        if (result.ok) metrics.charges.inc({ status: result.value.status });
+        else if (result.refusal.code === 'insufficient_credits')
+          metrics.charges.inc({ status: 'refused' });
+      }
       return send(reply, result, 201, presentCharge);
     },
   );
@@ -180,7 +183,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
         ...(credits === undefined ? {} : { credits }),
         ...common(request, body.at),
       });
-      if (result.ok) metrics.charges.inc({ status: 'succeeded' });
+      if (result.ok && !result.replayed) metrics.charges.inc({ status: 'succeeded' });
       return send(reply, result, 200, presentCharge);
     },
   );
