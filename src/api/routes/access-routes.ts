@@ -8,7 +8,7 @@ import {
   createKeyBody,
   createMemberBody,
   createdKeyResponse,
-  holdParams,
+  idParams,
   keyListResponse,
   keyResponse,
   loginBody,
@@ -88,7 +88,7 @@ export function registerAccessRoutes(
       schema: {
         tags: ['api keys'],
         summary: 'Revoke a key (admin)',
-        params: holdParams,
+        params: idParams,
         response: { 200: keyResponse, ...problems },
       },
     },
@@ -153,7 +153,7 @@ export function registerAccessRoutes(
       schema: {
         tags: ['members'],
         summary: 'Change a member’s name, role or password (admin)',
-        params: holdParams,
+        params: idParams,
         body: updateMemberBody,
         response: { 200: memberResponse, ...problems },
       },
@@ -180,7 +180,7 @@ export function registerAccessRoutes(
       schema: {
         tags: ['members'],
         summary: 'Remove a member and end their sessions (admin)',
-        params: holdParams,
+        params: idParams,
         response: { 204: noContent, ...problems },
       },
     },
