@@ -2,11 +2,7 @@
  * Versioned schema migrations, applied in order at open inside one transaction each. Never edit a
  * migration that has shipped: add the next one.
  */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
+import type { Migration } from '../migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   {

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { MIGRATIONS, type Migration } from './migrations.js';
+import type { Migration } from '../migration.js';
+import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteDatabaseOptions {
   /** How long to wait for another process holding the write lock. */

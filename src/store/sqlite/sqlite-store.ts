@@ -34,7 +34,7 @@ import {
   priceVersionFromRow,
   scheduleFromRow,
   transactionFromRow,
-} from './rows.js';
+} from '../rows.js';
 
 export interface SqliteStoreOptions {
   /** The database file, opened (and migrated) by the store; or `database`, opened by the caller. */

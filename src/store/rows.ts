@@ -2,8 +2,8 @@
  * Rows to records and back. Integers arrive as `bigint` (the connection reads every integer
  * safely); instants become numbers of milliseconds, amounts stay `bigint`.
  */
-import type { Draw, Grant, GrantKind } from '../../core/grant.js';
-import type { PriceLine } from '../../core/price.js';
+import type { Draw, Grant, GrantKind } from '../core/grant.js';
+import type { PriceLine } from '../core/price.js';
 import type {
   Hold,
   HoldStatus,
@@ -13,7 +13,7 @@ import type {
   Transaction,
   TransactionStatus,
   TransactionType,
-} from '../../ledger/model.js';
+} from '../ledger/model.js';
 
 type Row = Record<string, unknown>;
 

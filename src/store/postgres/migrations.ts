@@ -1,0 +1,293 @@
+/**
+ * PostgreSQL schema migrations, applied in order at start under an advisory lock, so that several
+ * servers starting at once apply each exactly once. Never edit a migration that has shipped: add
+ * the next one. Instants are milliseconds and amounts micro-credits, both `bigint`, as in SQLite.
+ */
+import type { Migration } from '../migration.js';
+
+/**
+ * `tally_commit(batch)` applies one server's batch of decided writes in one statement, so that no
+ * lock is held across a network round trip. Each org in the batch names the version its writes
+ * were decided on; an org whose version moved since (another server wrote), or one of whose
+ * idempotency keys was stored meanwhile, is left out and returned, and its writes are decided
+ * again. The others are applied. When the prices it was decided with are no longer current, nothing
+ * is applied and the answer is null. Orgs arrive sorted by id, so that two servers lock in the same
+ * order and never deadlock.
+ */
+const COMMIT_FUNCTION = `
+CREATE FUNCTION tally_commit(batch jsonb) RETURNS text[] LANGUAGE plpgsql AS $fn$
+DECLARE
+  item jsonb;
+  target text;
+  expected bigint;
+  conflicted text[] := '{}';
+BEGIN
+  IF (SELECT value FROM tally_meta WHERE name = 'prices_version')
+     IS DISTINCT FROM (batch->>'pricesVersion')::bigint THEN
+    RETURN NULL; -- prices changed: the whole batch is decided again
+  END IF;
+
+  FOR item IN SELECT value FROM jsonb_array_elements(batch->'orgs') LOOP
+    target := item->>'id';
+    expected := (item->>'expected')::bigint;
+    IF EXISTS (SELECT 1 FROM stored_responses
+               WHERE org_id = target AND key IN (SELECT jsonb_array_elements_text(item->'keys'))) THEN
+      conflicted := conflicted || target;
+    ELSIF expected IS NULL AND item->'org' = 'null'::jsonb THEN
+      IF EXISTS (SELECT 1 FROM orgs WHERE id = target) THEN conflicted := conflicted || target; END IF;
+    ELSIF expected IS NULL THEN
+      INSERT INTO orgs (id, name, time_zone, plan, created_at, clock, version)
+      VALUES (target, item->'org'->>'name', item->'org'->>'time_zone', item->'org'->>'plan',
+              (item->'org'->>'created_at')::bigint, (item->'org'->>'clock')::bigint, 1)
+      ON CONFLICT (id) DO NOTHING;
+      IF NOT FOUND THEN conflicted := conflicted || target; END IF;
+    ELSIF item->'org' = 'null'::jsonb THEN
+      IF NOT EXISTS (SELECT 1 FROM orgs WHERE id = target AND version = expected) THEN
+        conflicted := conflicted || target;
+      END IF;
+    ELSE
+      UPDATE orgs SET clock = (item->'org'->>'clock')::bigint, version = version + 1
+      WHERE id = target AND version = expected;
+      IF NOT FOUND THEN conflicted := conflicted || target; END IF;
+    END IF;
+  END LOOP;
+
+  INSERT INTO grants (id, org_id, kind, amount, remaining, held, effective_at, expires_at, priority,
+                      note, schedule_id, live)
+  SELECT id, org_id, kind, amount, remaining, held, effective_at, expires_at, priority, note,
+         schedule_id, remaining > 0
+  FROM jsonb_to_recordset(batch->'grants') AS row (id text, org_id text, kind text, amount bigint,
+       remaining bigint, held bigint, effective_at bigint, expires_at bigint, priority integer,
+       note text, schedule_id text)
+  WHERE org_id <> ALL (conflicted)
+  ON CONFLICT (id) DO UPDATE SET remaining = excluded.remaining, held = excluded.held,
+                                 live = excluded.live;
+
+  INSERT INTO schedules (id, org_id, kind, credits, priority, note, next_at, end_at)
+  SELECT id, org_id, kind, credits, priority, note, next_at, end_at
+  FROM jsonb_to_recordset(batch->'schedules') AS row (id text, org_id text, kind text,
+       credits bigint, priority integer, note text, next_at bigint, end_at bigint)
+  WHERE org_id <> ALL (conflicted)
+  ON CONFLICT (id) DO UPDATE SET next_at = excluded.next_at;
+
+  INSERT INTO holds (id, org_id, status, feature, quantities, credits, reservations, created_at,
+                     expires_at, resolved_at, charge_id, "user", project, model, note, metadata)
+  SELECT id, org_id, status, feature, quantities, credits, reservations, created_at, expires_at,
+         resolved_at, charge_id, "user", project, model, note, metadata
+  FROM jsonb_to_recordset(batch->'holds') AS row (id text, org_id text, status text, feature text,
+       quantities text, credits bigint, reservations text, created_at bigint, expires_at bigint,
+       resolved_at bigint, charge_id text, "user" text, project text, model text, note text,
+       metadata text)
+  WHERE org_id <> ALL (conflicted)
+  ON CONFLICT (id) DO UPDATE SET status = excluded.status, resolved_at = excluded.resolved_at,
+                                 charge_id = excluded.charge_id;
+
+  INSERT INTO transactions (org_id, at, id, type, status, feature, credits, held, balance_after,
+                            "user", project, model, quantities, draws, note, metadata, hold_id,
+                            charge_id, reason)
+  SELECT org_id, at, id, type, status, feature, credits, held, balance_after, "user", project,
+         model, quantities, draws, note, metadata, hold_id, charge_id, reason
+  FROM jsonb_to_recordset(batch->'transactions') AS row (org_id text, at bigint, id text,
+       type text, status text, feature text, credits bigint, held bigint, balance_after bigint,
+       "user" text, project text, model text, quantities text, draws text, note text,
+       metadata text, hold_id text, charge_id text, reason text)
+  WHERE org_id <> ALL (conflicted);
+
+  INSERT INTO entries (org_id, at, transaction_id, line, grant_id, kind, type, amount, held)
+  SELECT org_id, at, transaction_id, line, grant_id, kind, type, amount, held
+  FROM jsonb_to_recordset(batch->'entries') AS row (org_id text, at bigint, transaction_id text,
+       line integer, grant_id text, kind text, type text, amount bigint, held bigint)
+  WHERE org_id <> ALL (conflicted);
+
+  INSERT INTO stored_responses (org_id, key, request_hash, response, created_at)
+  SELECT org_id, key, request_hash, response, created_at
+  FROM jsonb_to_recordset(batch->'stored') AS row (org_id text, key text, request_hash text,
+       response text, created_at bigint)
+  WHERE org_id <> ALL (conflicted);
+
+  RETURN conflicted;
+END
+$fn$;
+`;
+
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'ledger',
+    sql: `
+      CREATE TABLE orgs (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        time_zone text NOT NULL,
+        plan text,
+        created_at bigint NOT NULL,
+        clock bigint NOT NULL,
+        -- Moves with every write to the org: writes are decided on one version and commit only
+        -- if it is still the current one.
+        version bigint NOT NULL
+      );
+
+      CREATE TABLE grants (
+        id text PRIMARY KEY,
+        org_id text NOT NULL REFERENCES orgs (id),
+        kind text NOT NULL,
+        amount bigint NOT NULL CHECK (amount > 0),
+        remaining bigint NOT NULL CHECK (remaining >= 0),
+        held bigint NOT NULL CHECK (held >= 0 AND held <= remaining),
+        effective_at bigint NOT NULL,
+        expires_at bigint,
+        priority integer NOT NULL,
+        note text,
+        schedule_id text,
+        live boolean NOT NULL
+      );
+      CREATE INDEX grants_by_org ON grants (org_id, effective_at);
+      CREATE INDEX grants_live ON grants (org_id) WHERE live;
+
+      CREATE TABLE schedules (
+        id text PRIMARY KEY,
+        org_id text NOT NULL REFERENCES orgs (id),
+        kind text NOT NULL,
+        credits bigint NOT NULL,
+        priority integer NOT NULL,
+        note text,
+        next_at bigint NOT NULL,
+        end_at bigint
+      );
+      CREATE INDEX schedules_by_org ON schedules (org_id);
+
+      CREATE TABLE holds (
+        id text PRIMARY KEY,
+        org_id text NOT NULL REFERENCES orgs (id),
+        status text NOT NULL,
+        feature text NOT NULL,
+        quantities text,
+        credits bigint NOT NULL,
+        reservations text NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        resolved_at bigint,
+        charge_id text,
+        "user" text,
+        project text,
+        model text,
+        note text,
+        metadata text
+      );
+      CREATE INDEX holds_pending ON holds (org_id) WHERE status = 'pending';
+
+      CREATE TABLE transactions (
+        org_id text NOT NULL REFERENCES orgs (id),
+        at bigint NOT NULL,
+        id text NOT NULL UNIQUE,
+        type text NOT NULL,
+        status text NOT NULL,
+        feature text,
+        credits bigint NOT NULL,
+        held bigint NOT NULL,
+        balance_after bigint NOT NULL,
+        "user" text,
+        project text,
+        model text,
+        quantities text,
+        draws text NOT NULL,
+        note text,
+        metadata text,
+        hold_id text,
+        charge_id text,
+        reason text,
+        PRIMARY KEY (org_id, at, id)
+      );
+      CREATE INDEX transactions_by_charge ON transactions (charge_id) WHERE charge_id IS NOT NULL;
+
+      CREATE TABLE entries (
+        org_id text NOT NULL,
+        at bigint NOT NULL,
+        transaction_id text NOT NULL,
+        line integer NOT NULL,
+        grant_id text NOT NULL,
+        kind text NOT NULL,
+        type text NOT NULL,
+        amount bigint NOT NULL,
+        held bigint NOT NULL,
+        PRIMARY KEY (org_id, at, transaction_id, line)
+      );
+
+      CREATE TABLE price_versions (
+        feature_id text NOT NULL,
+        effective_at bigint NOT NULL,
+        name text NOT NULL,
+        lines text NOT NULL,
+        PRIMARY KEY (feature_id, effective_at)
+      );
+
+      CREATE TABLE stored_responses (
+        org_id text NOT NULL,
+        key text NOT NULL,
+        request_hash text NOT NULL,
+        response text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (org_id, key)
+      );
+      CREATE INDEX stored_responses_by_age ON stored_responses (created_at);
+
+      -- Installation-wide counters; prices_version moves with every price change, so that a
+      -- server pricing with an old list finds out at commit.
+      CREATE TABLE tally_meta (name text PRIMARY KEY, value bigint NOT NULL);
+      INSERT INTO tally_meta (name, value) VALUES ('prices_version', 0);
+      ${COMMIT_FUNCTION}
+    `,
+  },
+  {
+    version: 2,
+    name: 'access',
+    sql: `
+      CREATE TABLE api_keys (
+        id text PRIMARY KEY,
+        org_id text NOT NULL REFERENCES orgs (id),
+        name text NOT NULL,
+        role text NOT NULL,
+        prefix text NOT NULL,
+        secret_hash text NOT NULL UNIQUE,
+        created_at bigint NOT NULL,
+        last_used_at bigint,
+        revoked_at bigint
+      );
+      CREATE INDEX api_keys_by_org ON api_keys (org_id);
+
+      CREATE TABLE members (
+        id text PRIMARY KEY,
+        org_id text NOT NULL REFERENCES orgs (id),
+        email text NOT NULL,
+        name text NOT NULL,
+        role text NOT NULL,
+        password_hash text NOT NULL,
+        created_at bigint NOT NULL,
+        UNIQUE (org_id, email)
+      );
+      CREATE INDEX members_by_email ON members (email);
+
+      CREATE TABLE sessions (
+        id text PRIMARY KEY,
+        member_id text NOT NULL REFERENCES members (id) ON DELETE CASCADE,
+        org_id text NOT NULL,
+        secret_hash text NOT NULL UNIQUE,
+        csrf_token text NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+
+      CREATE TABLE http_responses (
+        scope text NOT NULL,
+        key text NOT NULL,
+        request_hash text NOT NULL,
+        status integer NOT NULL,
+        body text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (scope, key)
+      );
+      CREATE INDEX http_responses_by_age ON http_responses (created_at);
+    `,
+  },
+];

@@ -1,0 +1,32 @@
+import { describe } from 'vitest';
+import { createDatabase } from '../../../test/support/postgres-cluster.js';
+import { postgresAdminUrl } from '../../../test/support/postgres.js';
+import type { LedgerStore } from '../../ledger/ports.js';
+import { runStoreContract } from '../store-contract.js';
+import { PostgresStore } from './postgres-store.js';
+
+const adminUrl = postgresAdminUrl();
+const databases = new WeakMap<LedgerStore, { url: string; drop(): Promise<void> }>();
+
+describe.skipIf(!adminUrl)('postgres', () => {
+  runStoreContract('postgres', {
+    async create() {
+      const database = await createDatabase(adminUrl as string);
+      const store = await PostgresStore.open(database.url, { poolSize: 4 });
+      databases.set(store, database);
+      return store;
+    },
+    async reopen(store) {
+      const database = databases.get(store);
+      if (!database) throw new Error('unknown store');
+      await store.close();
+      const reopened = await PostgresStore.open(database.url, { poolSize: 4 });
+      databases.set(reopened, database);
+      return reopened;
+    },
+    async destroy(store) {
+      await store.close().catch(() => undefined);
+      await databases.get(store)?.drop();
+    },
+  });
+});
