@@ -1,10 +1,12 @@
-/** A ledger on a real SQLite file in a temp folder, with a clock the test moves by hand. */
+/** Ledgers on real databases (a SQLite file in a temp folder, or PostgreSQL), with a clock the test moves by hand. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLedger, type Ledger } from '../../src/ledger/ledger.js';
 import type { Clock, IdGenerator } from '../../src/ledger/ports.js';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/sqlite-store.js';
+import { createDatabase } from './postgres-cluster.js';
 
 export class ManualClock implements Clock {
   constructor(public current: number) {}
@@ -56,6 +58,32 @@ export function testLedger(
     async close() {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What a suite drives: a ledger, its hand-moved clock, and a way to remove it. */
+export interface LedgerUnderTest {
+  ledger: Ledger;
+  clock: ManualClock;
+  close(): Promise<void>;
+}
+
+/** A ledger on a fresh database of the PostgreSQL server at `adminUrl`. */
+export async function postgresTestLedger(
+  adminUrl: string,
+  startIso = '2026-01-01T00:00:00Z',
+): Promise<LedgerUnderTest> {
+  const database = await createDatabase(adminUrl);
+  const store = await PostgresStore.open(database.url, { poolSize: 4 });
+  const clock = new ManualClock(Date.parse(startIso));
+  const ledger = createLedger({ store, clock, ids: new SequentialIds() });
+  return {
+    ledger,
+    clock,
+    async close() {
+      await store.close();
+      await database.drop();
     },
   };
 }
