@@ -2,7 +2,11 @@ import { describe } from 'vitest';
 import { createDatabase } from '../../../test/support/postgres-cluster.js';
 import { postgresAdminUrl } from '../../../test/support/postgres.js';
 import type { LedgerStore } from '../../ledger/ports.js';
+import { runAccessContract } from '../access-contract.js';
 import { runStoreContract } from '../store-contract.js';
+import { PostgresAccessStore } from './postgres-access-store.js';
+import { openPostgres } from './postgres-database.js';
+import { PostgresResponseStore } from './postgres-response-store.js';
 import { PostgresStore } from './postgres-store.js';
 
 const adminUrl = postgresAdminUrl();
@@ -28,5 +32,21 @@ describe.skipIf(!adminUrl)('postgres', () => {
       await store.close().catch(() => undefined);
       await databases.get(store)?.drop();
     },
+  });
+});
+
+describe.skipIf(!adminUrl)('postgres access', () => {
+  runAccessContract('postgres', async () => {
+    const database = await createDatabase(adminUrl as string);
+    const pool = await openPostgres(database.url, { poolSize: 4 });
+    return {
+      ledger: new PostgresStore(pool),
+      access: new PostgresAccessStore(pool),
+      responses: new PostgresResponseStore(pool),
+      async close() {
+        await pool.end();
+        await database.drop();
+      },
+    };
   });
 });

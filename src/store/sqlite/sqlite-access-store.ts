@@ -2,49 +2,9 @@
 import type Database from 'better-sqlite3';
 import type { ApiKey, Member, Role } from '../../access/model.js';
 import type { AccessStore, StoredKey, StoredMember, StoredSession } from '../../access/ports.js';
+import { keyFromRow, memberFromRow, sessionFromRow } from '../access-rows.js';
 
 type Row = Record<string, unknown>;
-
-const optionalNumber = (value: unknown): number | null =>
-  value === null ? null : Number(value as bigint);
-
-function keyFromRow(row: Row): StoredKey {
-  return {
-    id: row.id as string,
-    orgId: row.org_id as string,
-    name: row.name as string,
-    role: row.role as Role,
-    prefix: row.prefix as string,
-    secretHash: row.secret_hash as string,
-    createdAt: Number(row.created_at as bigint),
-    lastUsedAt: optionalNumber(row.last_used_at),
-    revokedAt: optionalNumber(row.revoked_at),
-  };
-}
-
-function memberFromRow(row: Row): StoredMember {
-  return {
-    id: row.id as string,
-    orgId: row.org_id as string,
-    email: row.email as string,
-    name: row.name as string,
-    role: row.role as Role,
-    passwordHash: row.password_hash as string,
-    createdAt: Number(row.created_at as bigint),
-  };
-}
-
-function sessionFromRow(row: Row): StoredSession {
-  return {
-    id: row.id as string,
-    memberId: row.member_id as string,
-    orgId: row.org_id as string,
-    secretHash: row.secret_hash as string,
-    csrfToken: row.csrf_token as string,
-    createdAt: Number(row.created_at as bigint),
-    expiresAt: Number(row.expires_at as bigint),
-  };
-}
 
 export class SqliteAccessStore implements AccessStore {
   constructor(private readonly db: Database.Database) {}

@@ -1,7 +1,11 @@
 import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runAccessContract } from '../access-contract.js';
 import { runStoreContract } from '../store-contract.js';
+import { SqliteAccessStore } from './sqlite-access-store.js';
+import { openSqliteDatabase } from './sqlite-database.js';
+import { SqliteResponseStore } from './sqlite-response-store.js';
 import { SqliteStore } from './sqlite-store.js';
 
 const paths = new WeakMap<object, string>();
@@ -25,4 +29,20 @@ runStoreContract('sqlite', {
     const path = paths.get(store);
     if (path) rmSync(join(path, '..'), { recursive: true, force: true });
   },
+});
+
+runAccessContract('sqlite', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'tally-access-'));
+  const database = openSqliteDatabase(join(folder, 'tally.db'));
+  const ledger = new SqliteStore({ database });
+  return {
+    ledger,
+    access: new SqliteAccessStore(database),
+    responses: new SqliteResponseStore(database),
+    async close() {
+      await ledger.close();
+      database.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
 });
