@@ -9,6 +9,13 @@ import { newSecret } from './access/secrets.js';
 import { buildServer } from './api/server.js';
 import { createLedger, type Ledger } from './ledger/ledger.js';
 import { randomIds, systemClock } from './ledger/system.js';
+import type { AccessStore } from './access/ports.js';
+import type { ResponseStore } from './api/idempotency.js';
+import type { LedgerStore } from './ledger/ports.js';
+import { PostgresAccessStore } from './store/postgres/postgres-access-store.js';
+import { openPostgres } from './store/postgres/postgres-database.js';
+import { PostgresResponseStore } from './store/postgres/postgres-response-store.js';
+import { PostgresStore } from './store/postgres/postgres-store.js';
 import { SqliteAccessStore } from './store/sqlite/sqlite-access-store.js';
 import { openSqliteDatabase } from './store/sqlite/sqlite-database.js';
 import { SqliteResponseStore } from './store/sqlite/sqlite-response-store.js';
@@ -22,6 +29,10 @@ export type { Ledger, Statement, WriteResult } from './ledger/ledger.js';
 export interface OpenLedgerOptions {
   /** Where the embedded database lives; default `TALLY_DATA_DIR` or `./data`. */
   dataDir?: string;
+  /** A `postgres://` URL: use PostgreSQL instead of the embedded database. */
+  databaseUrl?: string;
+  /** Connections to PostgreSQL; default `TALLY_DB_POOL` or 10. */
+  poolSize?: number;
 }
 
 export interface OpenedLedger {
@@ -32,11 +43,75 @@ export interface OpenedLedger {
 
 const databasePath = (dataDir: string) => join(dataDir, 'tally.db');
 
+/** Every store Tally needs, on one database, and the way to close it. */
+interface Stores {
+  ledger: LedgerStore;
+  access: AccessStore;
+  responses: ResponseStore;
+  /** Where the data lives, for the start-up banner. */
+  where: string;
+  /** True while the database answers. */
+  ready(): Promise<boolean>;
+  /** Waits for pending writes to commit, then closes the database. */
+  close(): Promise<void>;
+}
+
+function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+async function openStores(options: OpenLedgerOptions): Promise<Stores> {
+  const url = options.databaseUrl;
+  if (url !== undefined && url !== '') {
+    if (!isPostgresUrl(url)) {
+      throw new Error('DATABASE_URL must be a postgres:// URL (or unset, for the embedded SQLite)');
+    }
+    const pool = await openPostgres(url, { poolSize: options.poolSize ?? 10 });
+    const ledger = new PostgresStore(pool);
+    return {
+      ledger,
+      where: `PostgreSQL at ${new URL(url).host} (pool of ${options.poolSize ?? 10})`,
+      access: new PostgresAccessStore(pool),
+      responses: new PostgresResponseStore(pool),
+      ready: async () => (await pool.query('SELECT 1')).rowCount === 1,
+      async close() {
+        await ledger.close();
+        await pool.end();
+      },
+    };
+  }
+  const path = databasePath(options.dataDir ?? './data');
+  const database = openSqliteDatabase(path);
+  const ledger = new SqliteStore({ database });
+  return {
+    ledger,
+    where: `SQLite at ${path}`,
+    access: new SqliteAccessStore(database),
+    responses: new SqliteResponseStore(database),
+    ready: async () => database.open && database.prepare('SELECT 1').get() !== undefined,
+    async close() {
+      await ledger.close();
+      database.close();
+    },
+  };
+}
+
+function poolSizeFrom(env: NodeJS.ProcessEnv): number | undefined {
+  if (env.TALLY_DB_POOL === undefined) return undefined;
+  const size = Number(env.TALLY_DB_POOL);
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error('TALLY_DB_POOL must be a whole number above 0');
+  return size;
+}
+
 export async function openLedger(options: OpenLedgerOptions = {}): Promise<OpenedLedger> {
-  const dataDir = options.dataDir ?? process.env.TALLY_DATA_DIR ?? './data';
-  const store = new SqliteStore({ path: databasePath(dataDir) });
-  const ledger = createLedger({ store, clock: systemClock, ids: randomIds });
-  return { ledger, close: () => store.close() };
+  const stores = await openStores({
+    dataDir: options.dataDir ?? process.env.TALLY_DATA_DIR ?? './data',
+    databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
+    poolSize: options.poolSize ?? poolSizeFrom(process.env),
+  });
+  const ledger = createLedger({ store: stores.ledger, clock: systemClock, ids: randomIds });
+  return { ledger, close: () => stores.close() };
 }
 
 export interface StartedServer {
@@ -61,32 +136,30 @@ function rootKeyFor(
 }
 
 export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<StartedServer> {
-  if (env.DATABASE_URL) {
-    throw new Error(
-      'DATABASE_URL is set, but this version of Tally runs on its embedded SQLite only: unset it',
-    );
-  }
   const host = env.HOST ?? '127.0.0.1';
   const port = Number(env.PORT ?? 4000);
   const dataDir = env.TALLY_DATA_DIR ?? './data';
-  const database = openSqliteDatabase(databasePath(dataDir));
-  const store = new SqliteStore({ database });
+  const stores = await openStores({
+    dataDir,
+    databaseUrl: env.DATABASE_URL,
+    poolSize: poolSizeFrom(env),
+  });
   const clock = systemClock;
-  const ledger = createLedger({ store, clock, ids: randomIds });
+  const ledger = createLedger({ store: stores.ledger, clock, ids: randomIds });
   const root = rootKeyFor(dataDir, env);
   const access = new Access({
-    store: new SqliteAccessStore(database),
+    store: stores.access,
     rootKey: root.key,
     clock,
     ids: randomIds,
   });
-  const responses = new SqliteResponseStore(database);
+  const { responses } = stores;
   const app = await buildServer({
     ledger,
     access,
     responses,
     clock,
-    ready: async () => database.open && database.prepare('SELECT 1').get() !== undefined,
+    ready: () => stores.ready().catch(() => false),
     logger: { level: env.LOG_LEVEL ?? 'info' },
     rateLimitPerSecond: Number(env.TALLY_RATE_LIMIT ?? 1000),
     secureCookies: env.TALLY_SECURE_COOKIES === 'true',
@@ -116,6 +189,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   } else if (!env.TALLY_ROOT_KEY) {
     console.log(`Root key: in ${root.path}`);
   }
+  console.log(`Data: ${stores.where}`);
   console.log(`Tally listening on ${url}`);
   return {
     url,
@@ -123,8 +197,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
       clearInterval(housekeeping);
       clearInterval(advancing);
       await app.close();
-      await store.close();
-      database.close();
+      await stores.close();
     },
   };
 }
