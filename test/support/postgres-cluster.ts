@@ -42,11 +42,17 @@ export function findPostgresBinaries(): string | undefined {
   );
 }
 
-const asRoot = () => userInfo().uid === 0;
-
-/** Runs a PostgreSQL binary, as the `postgres` user when we are root. */
-function command(binary: string, args: string[]): [string, string[]] {
-  return asRoot() ? ['runuser', ['-u', 'postgres', '--', binary, ...args]] : [binary, args];
+/**
+ * The user to run PostgreSQL's binaries as: the `postgres` user when we are root. The process is
+ * started with that uid directly (not through `runuser`, which would swallow the signals that
+ * stop the server).
+ */
+function postgresUser(): { uid: number; gid: number } | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  return {
+    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
+  };
 }
 
 async function waitUntilAccepting(
@@ -77,26 +83,17 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
     throw new Error('PostgreSQL binaries not found (set PG_BINDIR or install postgresql)');
   const folder = mkdtempSync(join(tmpdir(), 'tally-pg-'));
   const data = join(folder, 'data');
-  if (asRoot()) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }));
-    chownSync(folder, uid, gid);
-  }
-  const [initdb, initArgs] = command(join(binaries, 'initdb'), [
-    '-D',
-    data,
-    '-U',
-    'postgres',
-    '--auth=trust',
-    '--encoding=UTF8',
-    '--locale=C',
-    '--no-sync',
-  ]);
-  execFileSync(initdb, initArgs, { stdio: 'pipe' });
+  const user = postgresUser();
+  if (user) chownSync(folder, user.uid, user.gid);
+  execFileSync(
+    join(binaries, 'initdb'),
+    ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'],
+    { stdio: 'pipe', cwd: folder, ...user },
+  );
 
   const port = await freePort();
   const durable = options.durable ?? false;
-  const [postgres, args] = command(join(binaries, 'postgres'), [
+  const args = [
     '-D',
     data,
     '-p',
@@ -115,8 +112,12 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
     `synchronous_commit=${durable ? 'on' : 'off'}`,
     '-c',
     `full_page_writes=${durable ? 'on' : 'off'}`,
-  ]);
-  const server = spawn(postgres, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  ];
+  const server = spawn(join(binaries, 'postgres'), args, {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: folder,
+    ...user,
+  });
   let log = '';
   server.stderr?.on('data', (chunk: Buffer) => {
     log = (log + chunk.toString()).slice(-20_000);
@@ -135,7 +136,9 @@ export async function startPostgresCluster(options: ClusterOptions = {}): Promis
       if (server.exitCode === null) {
         const exited = new Promise((resolve) => server.once('exit', resolve));
         server.kill('SIGINT'); // fast shutdown: disconnect clients, then stop
+        const stubborn = setTimeout(() => server.kill('SIGKILL'), 20_000);
         await exited;
+        clearTimeout(stubborn);
       }
       rmSync(folder, { recursive: true, force: true });
     },
