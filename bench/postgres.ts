@@ -3,6 +3,7 @@
  * synchronous_commit on, or the server of DATABASE_URL):
  * - one hot org: every charge on the same org, many in flight, as one busy server sees them;
  * - spread: the same load over 100 orgs;
+ * - one hot org through 4 stores, as 4 servers behind a load balancer would charge it;
  * - a naive baseline in the same run: per charge, a transaction that reads the balance with a row
  *   lock, updates it and logs the charge, many clients at once on the same hot row.
  * Each mode runs several times; the figures are medians. Writes bench/results/postgres.json.
@@ -51,10 +52,19 @@ async function measure(charge: () => Promise<void>, inFlight: number): Promise<R
   };
 }
 
-async function ledgerRun(adminUrl: string, orgCount: number): Promise<Rate> {
+/**
+ * Charges through `servers` ledgers, each with a store and pool of its own as separate Tally
+ * servers have (here in one process, so they share its CPU), over `orgCount` orgs.
+ */
+async function ledgerRun(adminUrl: string, orgCount: number, servers = 1): Promise<Rate> {
   const database = await createDatabase(adminUrl, 'tally_bench');
-  const store = await PostgresStore.open(database.url, { poolSize: POOL });
-  const ledger: Ledger = createLedger({ store, clock: systemClock, ids: randomIds });
+  const stores = await Promise.all(
+    Array.from({ length: servers }, () => PostgresStore.open(database.url, { poolSize: POOL })),
+  );
+  const ledgers: Ledger[] = stores.map((store) =>
+    createLedger({ store, clock: systemClock, ids: randomIds }),
+  );
+  const ledger = ledgers[0] as Ledger;
   await ledger.setFeature({
     id: 'text-to-image',
     name: 'Text to image',
@@ -77,11 +87,13 @@ async function ledgerRun(adminUrl: string, orgCount: number): Promise<Rate> {
   }
   let next = 0;
   const rate = await measure(async () => {
-    const org = orgs[next++ % orgs.length] as string;
-    const result = await ledger.charge(org, { feature: 'text-to-image', user: 'bench' });
+    const turn = next++;
+    const org = orgs[turn % orgs.length] as string;
+    const server = ledgers[turn % servers] as Ledger;
+    const result = await server.charge(org, { feature: 'text-to-image', user: 'bench' });
     if (!result.ok) throw new Error(result.refusal.message);
   }, IN_FLIGHT);
-  await store.close();
+  await Promise.all(stores.map((store) => store.close()));
   await database.drop();
   return rate;
 }
@@ -128,11 +140,13 @@ export async function benchPostgres(): Promise<Record<string, unknown>> {
   const adminUrl = process.env.DATABASE_URL ?? (cluster?.url as string);
   const hot: Rate[] = [];
   const spread: Rate[] = [];
+  const hotOnFour: Rate[] = [];
   const baseline: Rate[] = [];
   try {
     for (let run = 0; run < RUNS; run += 1) {
       hot.push(await ledgerRun(adminUrl, 1));
       spread.push(await ledgerRun(adminUrl, 100));
+      hotOnFour.push(await ledgerRun(adminUrl, 1, 4));
       baseline.push(await naiveBaseline(adminUrl));
     }
   } finally {
@@ -149,6 +163,8 @@ export async function benchPostgres(): Promise<Record<string, unknown>> {
     p50Ms: round(median(hot.map((run) => run.p50)), 2),
     p99Ms: round(median(hot.map((run) => run.p99)), 2),
     spreadP99Ms: round(median(spread.map((run) => run.p99)), 2),
+    hotOrgOnFourServersChargesPerSec: round(median(hotOnFour.map((run) => run.perSec)), 0),
+    hotOrgOnFourServersP99Ms: round(median(hotOnFour.map((run) => run.p99)), 2),
     baselineChargesPerSec: round(median(baseline.map((run) => run.perSec)), 0),
   };
   console.log(
@@ -165,6 +181,10 @@ export async function benchPostgres(): Promise<Record<string, unknown>> {
       'charges/s': result.spreadChargesPerSec,
       'p99 ms': result.spreadP99Ms,
       target: '≥ 5,000/s',
+    },
+    'one hot org, 4 servers': {
+      'charges/s': result.hotOrgOnFourServersChargesPerSec,
+      'p99 ms': result.hotOrgOnFourServersP99Ms,
     },
     'naive baseline (hot org)': {
       'charges/s': result.baselineChargesPerSec,

@@ -189,6 +189,10 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   } else if (!env.TALLY_ROOT_KEY) {
     console.log(`Root key: in ${root.path}`);
   }
+  if (!env.TALLY_ROOT_KEY && env.DATABASE_URL) {
+    // Each server would otherwise answer to a root key of its own folder.
+    console.log('Several servers on this database? Give each the same TALLY_ROOT_KEY.');
+  }
   console.log(`Data: ${stores.where}`);
   console.log(`Tally listening on ${url}`);
   return {
