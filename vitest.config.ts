@@ -1,12 +1,34 @@
 import { defineConfig } from 'vitest/config';
 
+/** The HTTP suites, which run once more with every server on a PostgreSQL database of its own. */
+const HTTP_SUITES = [
+  'test/api-routes.test.ts',
+  'test/api-smoke.test.ts',
+  'test/security.test.ts',
+  'test/cli.test.ts',
+  'test/users-numbers.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    // One throwaway PostgreSQL cluster for the run (or DATABASE_URL's server).
+    // One throwaway PostgreSQL cluster per project (or DATABASE_URL's server).
     globalSetup: ['test/support/postgres-global-setup.ts'],
     // The race and crash suites start processes of their own and run for tens of seconds.
     testTimeout: 120_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'all', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'http-on-postgres',
+          include: HTTP_SUITES,
+          env: { TALLY_TEST_DATABASE: 'postgres' },
+        },
+      },
+    ],
   },
 });

@@ -5,7 +5,6 @@
  * nothing at all is written — checked through the API (balance, log, grants, keys, members,
  * features) and by counting the rows of every table of the data folder's database.
  */
-import Database from 'better-sqlite3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import {
   type HttpAnswer,
   type TestServer,
 } from './support/server.js';
+import { openTableCounter, type TableCounter } from './support/table-counts.js';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 /** A decimal string of credits: no exponent, no trailing zeros, at most 6 decimals. */
@@ -83,7 +83,7 @@ async function simultaneous(
 
 describe('API routes', () => {
   let server: TestServer;
-  let db: Database.Database;
+  let tables: TableCounter;
   let root: Client;
   let anyone: Client;
   /** The org most refusals are tried on, and its admin. */
@@ -139,17 +139,6 @@ describe('API routes', () => {
     if (field !== undefined) expect(answer.body.field, answer.body.detail).toBe(field);
   }
 
-  const tableCounts = (): Record<string, number> => {
-    const tables = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .all() as { name: string }[];
-    return Object.fromEntries(
-      tables.map(({ name }) => [
-        name,
-        (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n,
-      ]),
-    );
-  };
   const changedTables = (before: Record<string, number>, after: Record<string, number>) =>
     Object.fromEntries(
       Object.entries(after)
@@ -173,13 +162,13 @@ describe('API routes', () => {
       mine: await orgView(org, root),
       theirs: await orgView(other, root),
       features: (await root.get('/v1/features')).body,
-      tables: tableCounts(),
+      tables: await tables.counts(),
     };
   }
 
   beforeAll(async () => {
     server = await startTestServer();
-    db = new Database(join(server.dataDir, 'tally.db'), { readonly: true, fileMustExist: true });
+    tables = await openTableCounter(server);
     root = clientOf(server.rootKey);
     anyone = clientOf();
     const put = (id: string, body: unknown) => root.request('PUT', `/v1/features/${id}`, { body });
@@ -254,7 +243,7 @@ describe('API routes', () => {
     ).body.id;
   });
   afterAll(async () => {
-    db.close();
+    await tables.close();
     await server.close();
   });
 
@@ -1850,11 +1839,11 @@ describe('API routes', () => {
         root.post(`/v1/orgs/${id}/grants`, { kind: 'promo', credits });
       expect((await grant('999999999999')).status).toBe(201);
       expect((await grant(1)).status).toBe(201);
-      const before = tableCounts();
+      const before = await tables.counts();
       for (let attempt = 0; attempt < 10; attempt += 1) {
         expectProblem(await grant('0.000001'), 400, 'invalid_request', 'credits');
       }
-      expect(tableCounts()).toEqual(before);
+      expect(await tables.counts()).toEqual(before);
       expect((await root.get(`/v1/orgs/${id}/balance`)).body.available).toBe('1000000000000');
       // Once some is spent, there is room again.
       await root.post(`/v1/orgs/${id}/charges`, { feature: 'image' });
@@ -1952,7 +1941,7 @@ describe('API routes', () => {
     });
 
     it('an org creation', async () => {
-      const before = tableCounts();
+      const before = await tables.counts();
       const first = await replayed(() =>
         root.post(
           '/v1/orgs',
@@ -1961,13 +1950,13 @@ describe('API routes', () => {
         ),
       );
       expect(first.status).toBe(201);
-      expect(changedTables(before, tableCounts())).toMatchObject({ orgs: 1, grants: 1 });
+      expect(changedTables(before, await tables.counts())).toMatchObject({ orgs: 1, grants: 1 });
       expectProblem(
         await root.post('/v1/orgs', { name: 'Twice' }, { 'idempotency-key': 'org-1' }),
         409,
         'idempotency_key_reused',
       );
-      expect(tableCounts().orgs).toBe((before.orgs ?? 0) + 1);
+      expect((await tables.counts()).orgs).toBe((before.orgs ?? 0) + 1);
     });
 
     it('a key creation, without keeping its secret readable anywhere', async () => {

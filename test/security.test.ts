@@ -6,8 +6,6 @@
  * removal and a password change end sessions; bursts are rate limited. Every refusal is checked to
  * have written nothing, through the API and by counting the rows of every table.
  */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   httpClient,
@@ -16,6 +14,7 @@ import {
   type HttpAnswer,
   type TestServer,
 } from './support/server.js';
+import { openTableCounter, type TableCounter } from './support/table-counts.js';
 
 type Role = 'viewer' | 'operator' | 'admin';
 type Need = Role | 'root' | 'public' | 'signed-in';
@@ -73,7 +72,7 @@ interface Prepared {
 
 describe('security', () => {
   let server: TestServer;
-  let db: Database.Database;
+  let tables: TableCounter;
   let root: Client;
   let mine: string;
   let theirs: string;
@@ -174,17 +173,6 @@ describe('security', () => {
       prepared.body === undefined ? {} : { body: prepared.body },
     );
 
-  const tableCounts = (): Record<string, number> => {
-    const tables = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .all() as { name: string }[];
-    return Object.fromEntries(
-      tables.map(({ name }) => [
-        name,
-        (db.prepare(`SELECT count(*) AS n FROM "${name}"`).get() as { n: number }).n,
-      ]),
-    );
-  };
   async function orgView(orgId: string) {
     const { at: _at, ...balance } = (await root.get(`/v1/orgs/${orgId}/balance`)).body;
     return {
@@ -202,7 +190,7 @@ describe('security', () => {
     mine: await orgView(mine),
     theirs: await orgView(theirs),
     features: (await root.get('/v1/features')).body,
-    tables: tableCounts(),
+    tables: await tables.counts(),
   });
 
   /** A refusal that says what is wrong and nothing else. */
@@ -224,7 +212,7 @@ describe('security', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    db = new Database(join(server.dataDir, 'tally.db'), { readonly: true, fileMustExist: true });
+    tables = await openTableCounter(server);
     root = server.client(server.rootKey);
     await asRoot('PUT', '/v1/features/image', {
       name: 'Image',
@@ -278,7 +266,7 @@ describe('security', () => {
     );
   });
   afterAll(async () => {
-    db.close();
+    await tables.close();
     await server.close();
   });
 

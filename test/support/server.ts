@@ -5,6 +5,8 @@
 import { rmSync } from 'node:fs';
 import { startServer } from '../../src/main.js';
 import { tempDir } from './harness.js';
+import { createDatabase } from './postgres-cluster.js';
+import { postgresAdminUrl } from './postgres.js';
 
 export interface HttpAnswer {
   status: number;
@@ -27,13 +29,28 @@ export interface TestServer {
   url: string;
   rootKey: string;
   dataDir: string;
+  /** The PostgreSQL database it runs on, when `TALLY_TEST_DATABASE=postgres`. */
+  databaseUrl: string | undefined;
   /** A client sending `key` as its Bearer key (none when undefined). */
   client(key?: string): Client;
   close(): Promise<void>;
 }
 
+/**
+ * A database of its own on the run's PostgreSQL when `TALLY_TEST_DATABASE=postgres`, so that the
+ * HTTP suites can run on PostgreSQL as well as on the default SQLite file.
+ */
+async function testDatabase(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (process.env.TALLY_TEST_DATABASE !== 'postgres') return { env: {}, drop: async () => {} };
+  const adminUrl = postgresAdminUrl();
+  if (!adminUrl) throw new Error('TALLY_TEST_DATABASE=postgres needs PostgreSQL');
+  const database = await createDatabase(adminUrl, 'tally_http');
+  return { env: { DATABASE_URL: database.url }, drop: () => database.drop() };
+}
+
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = tempDir('tally-server-');
+  const database = await testDatabase();
   const rootKey = `tly_root_test_${Math.random().toString(36).slice(2)}`;
   const log = console.log;
   console.log = () => undefined; // the readiness lines
@@ -43,6 +60,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'silent',
+    ...database.env,
     ...env,
   }).finally(() => {
     console.log = log;
@@ -51,9 +69,11 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     url: server.url,
     rootKey,
     dataDir,
+    databaseUrl: database.env.DATABASE_URL,
     client: (key) => httpClient(server.url, key),
     async close() {
       await server.close();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
