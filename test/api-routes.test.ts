@@ -200,6 +200,9 @@ describe('API routes', () => {
     api = clientOf(
       (await root.post(`/v1/orgs/${org}/api-keys`, { name: 'admin', role: 'admin' })).body.secret,
     );
+    for (const project of ['wedding', 'p1', 'p2']) {
+      await api.post(`/v1/orgs/${org}/projects`, { id: project, name: project });
+    }
     ids.pendingHold = (await api.post(`/v1/orgs/${org}/holds`, { feature: 'image' })).body.id;
     ids.charge = (await api.post(`/v1/orgs/${org}/charges`, { feature: 'image' })).body.id;
     ids.failedCharge = (
@@ -421,6 +424,7 @@ describe('API routes', () => {
 
     it('POST /v1/orgs/{org}/charges: spends, draws and logs, or logs a failed attempt', async () => {
       const id = (await root.post('/v1/orgs', { name: 'Spend' })).body.id;
+      await root.post(`/v1/orgs/${id}/projects`, { id: 'wedding', name: 'Wedding' });
       const purchase = (
         await root.post(`/v1/orgs/${id}/grants`, { kind: 'purchase', credits: 100 })
       ).body.id;
@@ -641,6 +645,9 @@ describe('API routes', () => {
     it('GET …/transactions: newest first, pages, filters', async () => {
       const id = (await root.post('/v1/orgs', { name: 'Log', allowance: { credits: 1000 } })).body
         .id;
+      for (const project of ['p1', 'p2']) {
+        await root.post(`/v1/orgs/${id}/projects`, { id: project, name: project });
+      }
       const write = async (body: Record<string, unknown>) => {
         await tick();
         return (await root.post(`/v1/orgs/${id}/charges`, body)).body;
@@ -998,6 +1005,14 @@ describe('API routes', () => {
           'POST /v1/orgs/{org}/api-keys',
           'GET /v1/orgs/{org}/api-keys',
           'DELETE /v1/orgs/{org}/api-keys/{id}',
+          'GET /v1/orgs/{org}/projects',
+          'POST /v1/orgs/{org}/projects',
+          'GET /v1/orgs/{org}/projects/{project}',
+          'PATCH /v1/orgs/{org}/projects/{project}',
+          'GET /v1/orgs/{org}/allowances',
+          'GET /v1/orgs/{org}/allowances/{user}',
+          'PUT /v1/orgs/{org}/allowances/{user}',
+          'DELETE /v1/orgs/{org}/allowances/{user}',
           'POST /v1/orgs/{org}/members',
           'GET /v1/orgs/{org}/members',
           'PATCH /v1/orgs/{org}/members/{id}',
@@ -2084,25 +2099,30 @@ describe('API routes', () => {
     ];
 
     it('in charges, holds, voids, refunds and the log', async () => {
-      for (const text of texts) {
+      for (const [index, text] of texts.entries()) {
+        // Project ids are plain; their names take any text.
+        const project = `unicode-${index}`;
+        const made = await api.post(`/v1/orgs/${org}/projects`, { id: project, name: text });
+        expect(made.status, text).toBe(201);
+        expect((await api.get(`/v1/orgs/${org}/projects/${project}`)).body.name).toBe(text);
         const charge = await api.post(`/v1/orgs/${org}/charges`, {
           feature: 'image',
           user: text,
-          project: text,
+          project,
           model: text,
           note: text,
           metadata: { [text]: text },
         });
         expect(charge.status, text).toBe(201);
-        expect(charge.body).toMatchObject({ user: text, project: text, model: text, note: text });
+        expect(charge.body).toMatchObject({ user: text, project, model: text, note: text });
         expect(charge.body.metadata).toEqual({ [text]: text });
         const [row] = (
-          await api.get(`/v1/orgs/${org}/transactions?project=${encodeURIComponent(text)}`)
+          await api.get(`/v1/orgs/${org}/transactions?user=${encodeURIComponent(text)}`)
         ).body.data;
         expect(row).toMatchObject({
           id: charge.body.id,
           user: text,
-          project: text,
+          project,
           model: text,
           note: text,
           metadata: { [text]: text },

@@ -37,6 +37,9 @@ describe('HTTP API walk-through', () => {
     expect(
       (await api.post(`/v1/orgs/${id}/grants`, { kind: 'purchase', credits: 2500 })).status,
     ).toBe(201);
+    expect(
+      (await api.post(`/v1/orgs/${id}/projects`, { id: 'wedding', name: 'Wedding' })).status,
+    ).toBe(201);
     const charge = await api.post(`/v1/orgs/${id}/charges`, {
       feature: 'text-to-image',
       user: 'ana',

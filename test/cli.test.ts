@@ -131,6 +131,9 @@ describe('tally against a running server', () => {
     expect(grant.out).toMatch(/^credits\s+2,500$/m);
     expect(grant.out).toMatch(/^expires\s+never$/m);
 
+    const project = await tally(['projects', 'create', org, 'wedding', '--name', 'Wedding'], admin);
+    expect(project.code, project.err).toBe(0);
+    expect(project.out).toMatch(/^budget\s+none$/m);
     const charge = await tally(
       ['charge', org, 'background-removal', '--user', 'ana', '--project', 'wedding', '--json'],
       admin,

@@ -42,6 +42,14 @@ const NEEDS: Record<string, Need> = {
   'GET /v1/orgs/{org}/members': 'admin',
   'PATCH /v1/orgs/{org}/members/{id}': 'admin',
   'DELETE /v1/orgs/{org}/members/{id}': 'admin',
+  'GET /v1/orgs/{org}/projects': 'viewer',
+  'POST /v1/orgs/{org}/projects': 'admin',
+  'GET /v1/orgs/{org}/projects/{project}': 'viewer',
+  'PATCH /v1/orgs/{org}/projects/{project}': 'admin',
+  'GET /v1/orgs/{org}/allowances': 'viewer',
+  'GET /v1/orgs/{org}/allowances/{user}': 'viewer',
+  'PUT /v1/orgs/{org}/allowances/{user}': 'admin',
+  'DELETE /v1/orgs/{org}/allowances/{user}': 'admin',
   'POST /v1/auth/login': 'public',
   'GET /v1/auth/session': 'signed-in',
   'POST /v1/auth/logout': 'signed-in',
@@ -83,6 +91,7 @@ describe('security', () => {
   /** Ids in their org, to be tried under mine. */
   const their = { charge: '', hold: '', key: '', member: '', secret: '' };
   let memberCount = 0;
+  let madeCount = 0;
 
   const month = () => new Date().toISOString().slice(0, 7);
   const asRoot = (method: string, path: string, body?: unknown) =>
@@ -158,6 +167,35 @@ describe('security', () => {
             password: PASSWORD,
           },
         };
+      case 'POST /v1/orgs/{org}/projects':
+        madeCount += 1;
+        return { path: base, body: { id: `made-${madeCount}`, name: 'Made' } };
+      case 'GET /v1/orgs/{org}/projects/{project}':
+      case 'PATCH /v1/orgs/{org}/projects/{project}': {
+        madeCount += 1;
+        const id = `made-${madeCount}`;
+        expect(
+          (await asRoot('POST', `/v1/orgs/${orgId}/projects`, { id, name: 'Made' })).status,
+        ).toBe(201);
+        return {
+          path: base.replace('{project}', id),
+          ...(route.method === 'GET' ? {} : { body: { name: 'Renamed' } }),
+        };
+      }
+      case 'PUT /v1/orgs/{org}/allowances/{user}':
+        madeCount += 1;
+        return {
+          path: base.replace('{user}', `user-${madeCount}`),
+          body: { credits: 5, period: 'day' },
+        };
+      case 'GET /v1/orgs/{org}/allowances/{user}':
+      case 'DELETE /v1/orgs/{org}/allowances/{user}': {
+        madeCount += 1;
+        const user = `user-${madeCount}`;
+        const path = base.replace('{user}', user);
+        expect((await asRoot('PUT', path, { credits: 5, period: 'day' })).status).toBe(200);
+        return { path };
+      }
       case 'PATCH /v1/orgs/{org}/members/{id}':
         return { path: at((await newMember(orgId, 'viewer')).id), body: { name: 'Renamed' } };
       case 'DELETE /v1/orgs/{org}/members/{id}':

@@ -6,6 +6,7 @@ import type { Balance } from '../ledger/balance.js';
 import type { GrantResult } from '../ledger/grant-credits.js';
 import type { FeaturePrice, Statement } from '../ledger/ledger.js';
 import type { Hold, Org, TransactionRow } from '../ledger/model.js';
+import type { AllowanceView, LimitStatus, ProjectView } from '../ledger/spending-settings.js';
 
 export const iso = (instant: number): string => new Date(instant).toISOString();
 const isoOrNull = (instant: number | null): string | null =>
@@ -196,4 +197,29 @@ export function presentMember(member: Member) {
     role: member.role,
     createdAt: iso(member.createdAt),
   };
+}
+
+function presentLimit(status: LimitStatus) {
+  return {
+    credits: formatCredits(status.credits),
+    period: status.period,
+    used: formatCredits(status.used),
+    left: formatCredits(status.left),
+    periodStart: status.period === 'total' ? null : iso(status.windowStart),
+    resetsAt: isoOrNull(status.resetsAt),
+  };
+}
+
+export function presentProject(project: ProjectView) {
+  return {
+    id: project.id,
+    name: project.name,
+    createdAt: iso(project.createdAt),
+    archivedAt: isoOrNull(project.archivedAt),
+    budget: project.budget ? presentLimit(project.budget) : null,
+  };
+}
+
+export function presentAllowance(allowance: AllowanceView) {
+  return { user: allowance.user, ...presentLimit(allowance), createdAt: iso(allowance.createdAt) };
 }

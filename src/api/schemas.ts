@@ -206,6 +206,60 @@ export const transactionResponse = z.object({
 
 const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+export const projectParams = orgParams.extend({ project: z.string().min(1).max(64) });
+export const allowanceParams = orgParams.extend({ user: z.string().min(1).max(200) });
+
+const budgetInput = z.object({
+  credits: amountInput,
+  period: z
+    .enum(['month', 'total'])
+    .describe('Per calendar month in the org time zone, or in total'),
+});
+export const createProjectBody = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .describe('Chosen by you and named by charges: lowercase letters, digits, . _ -'),
+  name,
+  budget: budgetInput.nullable().optional(),
+});
+export const updateProjectBody = z.object({
+  name: name.optional(),
+  budget: budgetInput.nullable().optional().describe('null removes the budget'),
+  archived: z.boolean().optional().describe('Archived projects take no new charges'),
+});
+
+/** Where a limit stands now. */
+const limitStatus = {
+  credits: amount.describe('The limit per period'),
+  period: z.enum(['day', 'week', 'month', 'total']),
+  used: amount.describe('Counted in the current period'),
+  left: amount,
+  periodStart: instant.nullable().describe('Start of the current period; null for total'),
+  resetsAt: instant.nullable().describe('When the count starts again from zero; null for total'),
+};
+export const projectResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  createdAt: instant,
+  archivedAt: instant.nullable(),
+  budget: z.object(limitStatus).nullable(),
+});
+export const projectListResponse = listOf(projectResponse);
+
+export const putAllowanceBody = z.object({
+  credits: amountInput.describe('At most this much per period; 0 stops the user spending'),
+  period: z.enum(['day', 'week', 'month', 'total']),
+});
+export const allowanceResponse = z.object({
+  user: z.string(),
+  ...limitStatus,
+  createdAt: instant,
+});
+export const allowanceListResponse = listOf(allowanceResponse);
+
 export const transactionListResponse = listOf(transactionResponse);
 export const grantListResponse = listOf(grantResponse);
 

@@ -27,6 +27,7 @@ import { RefusalError, refusalError, sendProblem } from './errors.js';
 import { HttpIdempotency, type ResponseStore } from './idempotency.js';
 import { Metrics } from './metrics.js';
 import { RateLimiter } from './rate-limit.js';
+import { registerSpendingRoutes } from './routes/spending-routes.js';
 import { registerAccessRoutes } from './routes/access-routes.js';
 import { registerLedgerRoutes } from './routes/ledger-routes.js';
 import { registerOrgRoutes } from './routes/org-routes.js';
@@ -193,6 +194,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerLedgerRoutes(typed, context);
   registerReadRoutes(typed, context);
   registerAccessRoutes(typed, context);
+  registerSpendingRoutes(typed, context);
   return app;
 }
 

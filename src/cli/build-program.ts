@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { registerAllowancesCommand } from './allowances-command.js';
 import { registerBalanceCommand } from './balance-command.js';
 import { registerChargeCommand } from './charge-command.js';
 import type { CliIo } from './cli-io.js';
@@ -13,6 +14,7 @@ import { registerFeaturesCommand } from './features-command.js';
 import { registerGrantCommand } from './grant-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerOrgsCommand } from './orgs-command.js';
+import { registerProjectsCommand } from './projects-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStatementCommand } from './statement-command.js';
 import { registerTxCommand } from './tx-command.js';
@@ -58,6 +60,8 @@ Examples:
   registerBalanceCommand(program, contextOf);
   registerTxCommand(program, contextOf);
   registerStatementCommand(program, contextOf);
+  registerProjectsCommand(program, contextOf);
+  registerAllowancesCommand(program, contextOf);
   registerDemoCommand(program, contextOf);
   return program;
 }

@@ -8,7 +8,8 @@ import { groupCredits, fromMicros } from './credits-text.js';
 import { ALL_DEMO_FEATURES, PACK } from './demo-catalog.js';
 import { planDemo } from './demo-plan.js';
 import { runDemoPlan, type DemoCounts } from './demo-runner.js';
-import { createDemoOrg, ensureDemoFeatures } from './demo-setup.js';
+import { EVERYDAY_PROJECTS } from './demo-catalog.js';
+import { createDemoOrg, createDemoProjects, ensureDemoFeatures } from './demo-setup.js';
 import { parseInteger } from './parse-arguments.js';
 import { Progress } from './progress.js';
 import { Random } from './random.js';
@@ -71,6 +72,12 @@ async function runDemo(context: CommandContext, flags: DemoFlags): Promise<void>
     runId,
   });
   const org = created.org.id;
+  await createDemoProjects(
+    root,
+    org,
+    [...Object.values(EVERYDAY_PROJECTS), ...plan.events.map((event) => event.project)],
+    runId,
+  );
   context.note(`Org ${org} created; sending its year one write at a time…`);
   const clientFor = (key: string) =>
     new ApiClient({

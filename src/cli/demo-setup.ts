@@ -85,3 +85,27 @@ export async function createDemoOrg(
   ).body;
   return { org, adminKey, operatorKey };
 }
+
+/** "garcia-lee-wedding" → "Garcia Lee Wedding". */
+function projectName(id: string): string {
+  return id
+    .split('-')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join(' ');
+}
+
+/** The projects charges will name: the everyday ones and each event's. */
+export async function createDemoProjects(
+  root: ApiClient,
+  org: string,
+  projects: Iterable<string>,
+  runId: string,
+): Promise<void> {
+  for (const id of new Set(projects)) {
+    await root.post(
+      `/v1/orgs/${encodeURIComponent(org)}/projects`,
+      { id, name: projectName(id) },
+      `${runId}-project-${id}`,
+    );
+  }
+}

@@ -85,7 +85,12 @@ export function utcOffsetMs(instant: Instant, timeZone: string): number {
 
 /** The first instant at which the zone's calendar shows `year-month-01`. */
 export function monthStart(year: number, month: number, timeZone: string): Instant {
-  const wall = Date.UTC(year, month - 1, 1);
+  return dayStart(year, month, 1, timeZone);
+}
+
+/** The first instant at which the zone's calendar shows `year-month-day` (midnight, or later in a gap). */
+export function dayStart(year: number, month: number, day: number, timeZone: string): Instant {
+  const wall = Date.UTC(year, month - 1, day);
   // Offsets around the target differ by at most a few hours; try the offsets seen on either side.
   const candidates = new Set<number>();
   for (const probe of [wall - 86_400_000, wall, wall + 86_400_000]) {
@@ -94,24 +99,32 @@ export function monthStart(year: number, month: number, timeZone: string): Insta
   let best: Instant | undefined;
   for (const candidate of candidates) {
     const local = localTime(candidate, timeZone);
-    const onTarget = local.year === year && local.month === month && local.day === 1;
+    const onTarget = local.year === year && local.month === month && local.day === day;
     if (onTarget && local.hour === 0 && local.minute === 0 && local.second === 0) {
       if (best === undefined || candidate < best) best = candidate;
     }
   }
   if (best !== undefined) return best;
-  // Midnight fell into a gap: the month starts when the clocks jump. Bisect between an instant
-  // surely before the month (whatever the zone's offset) and one surely inside it.
-  const target = year * 12 + month;
+  // Midnight fell into a gap: the day starts when the clocks jump. Bisect between an instant
+  // surely before the day (whatever the zone's offset) and one surely inside it.
   let low = wall - 86_400_000 - 14 * 3_600_000;
   let high = wall + 86_400_000 + 12 * 3_600_000;
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
     const local = localTime(middle, timeZone);
-    if (local.year * 12 + local.month >= target) high = middle;
+    if (Date.UTC(local.year, local.month - 1, local.day) >= wall) high = middle;
     else low = middle;
   }
   return high;
+}
+
+/** The zone's calendar date at `instant`. */
+export function localDate(
+  instant: Instant,
+  timeZone: string,
+): { year: number; month: number; day: number } {
+  const { year, month, day } = localTime(instant, timeZone);
+  return { year, month, day };
 }
 
 function monthKey(year: number, month: number): string {

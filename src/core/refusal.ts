@@ -18,6 +18,12 @@ export type RefusalCode =
   | 'refund_exceeds_charge'
   | 'idempotency_key_reused'
   | 'idempotency_key_in_use'
+  | 'unknown_project'
+  | 'project_exists'
+  | 'project_archived'
+  | 'project_budget_exceeded'
+  | 'unknown_allowance'
+  | 'allowance_exceeded'
   // Access and the HTTP edge.
   | 'invalid_json'
   | 'unauthenticated'

@@ -1,7 +1,8 @@
 import { formatCredits, type Micros } from '../core/amount.js';
 import { planDraws, type Draw } from '../core/grant.js';
 import type { Instant } from '../core/period.js';
-import { ok, refuse, type Result } from '../core/refusal.js';
+import { ok, refuse, type Refusal, type Result } from '../core/refusal.js';
+import { checkLimits, checkProject, countSpend } from './limits.js';
 import type { ChargeInput, HoldInput } from './inputs.js';
 import type { Attribution, PriceVersion, Transaction, TransactionRow } from './model.js';
 import type { NewTransaction, OrgDraft } from './org-draft.js';
@@ -45,17 +46,37 @@ export function charge(
     quantities: priced.value.quantities,
     ...attributionOf(input),
   };
+  const project = checkProject(draft, row.project);
+  if (!project.ok) return project;
   if (input.status === 'failed') {
     return ok(withoutEntries(draft.record({ ...row, status: 'failed' })));
   }
-  const draws = planDraws(draft.grants.values(), priced.value.credits, at);
-  if (!draws) return refuseForCredits(draft, row, priced.value.credits, at);
+  const credits = priced.value.credits;
+  const limits = checkLimits(draft, row, credits, at);
+  if (!limits.ok) return refuseAndLog(draft, row, limits.refusal);
+  const draws = planDraws(draft.grants.values(), credits, at);
+  if (!draws) return refuseForCredits(draft, row, credits, at);
   spend(draft, draws, at);
+  countSpend(draft, row, credits, at);
   return ok(withoutEntries(draft.record({ ...row, status: 'succeeded', draws })));
 }
 
 export function spend(draft: OrgDraft, draws: readonly Draw[], at: Instant): void {
   for (const draw of draws) draft.post(draft.grantOf(draw.grantId), 'usage', at, -draw.credits, 0n);
+}
+
+/** Logs a refusal (the only thing it writes), with its code as the reason (rule 3). */
+export function refuseAndLog<T>(
+  draft: OrgDraft,
+  row: Omit<NewTransaction, 'status'>,
+  refusal: Refusal,
+): Result<T> {
+  const logged = draft.record({ ...row, status: 'refused', reason: refusal.code });
+  draft.keepDespiteRefusal();
+  return {
+    ok: false,
+    refusal: { ...refusal, details: { ...refusal.details, transactionId: logged.id } },
+  };
 }
 
 /** Logs the refusal (the only thing it writes) and says what was available. */

@@ -4,6 +4,7 @@ import type { Instant } from '../core/period.js';
 import { invalid, ok, refuse, type Result } from '../core/refusal.js';
 import {
   attributionOf,
+  refuseAndLog,
   refuseForCredits,
   spend,
   withoutEntries,
@@ -17,6 +18,7 @@ import {
   type VoidInput,
 } from './inputs.js';
 import type { Hold, PriceVersion, QuantityRecord } from './model.js';
+import { checkLimits, checkProject, countSpend, giveBackSpend } from './limits.js';
 import type { OrgDraft } from './org-draft.js';
 import { priceAt, priceVersionAt, unknownFeature } from './prices.js';
 
@@ -43,8 +45,13 @@ export function hold(
     holdId: id,
     ...attributionOf(input),
   };
+  const project = checkProject(draft, row.project);
+  if (!project.ok) return project;
+  const limits = checkLimits(draft, row, credits, at);
+  if (!limits.ok) return refuseAndLog(draft, row, limits.refusal);
   const reservations = planDraws(draft.grants.values(), credits, at);
   if (!reservations) return refuseForCredits(draft, row, credits, at);
+  countSpend(draft, row, credits, at);
   for (const draw of reservations)
     draft.post(draft.grantOf(draw.grantId), 'hold', at, 0n, draw.credits);
   const created: Hold = {
@@ -110,6 +117,12 @@ export function capture(
   const amount = amountToCapture(held, input, at, prices);
   if (!amount.ok) return amount;
   const { credits, quantities } = amount.value;
+  // What the hold counted against the allowance and budget is replaced by what is captured; a
+  // refusal drops the draft, and the count with it.
+  giveBackSpend(draft, held, held.credits, held.createdAt);
+  const limits = checkLimits(draft, held, credits, at);
+  if (!limits.ok) return limits;
+  countSpend(draft, held, credits, at);
 
   // Spend the reservations in their order, then draw whatever the hold did not cover.
   const spent: Draw[] = [];

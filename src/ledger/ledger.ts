@@ -45,6 +45,19 @@ import type {
 } from './ports.js';
 import { priceVersionAt } from './prices.js';
 import { refund } from './refund.js';
+import {
+  allowanceView,
+  createProject,
+  projectView,
+  removeAllowance,
+  setAllowance,
+  updateProject,
+  type AllowanceInput,
+  type AllowanceView,
+  type CreateProjectInput,
+  type ProjectView,
+  type UpdateProjectInput,
+} from './spending-settings.js';
 
 /** A write's outcome; `replayed` when it is the stored response to an earlier request (rule 7). */
 export type WriteResult<T> = Result<T> & { readonly replayed: boolean };
@@ -94,6 +107,29 @@ export interface Ledger {
   refund(orgId: string, chargeId: string, input: RefundInput): Promise<WriteResult<TransactionRow>>;
   /** Writes what is due up to `at` (expiries, lapsed holds, new periods). */
   advance(orgId: string, options?: WriteOptions): Promise<WriteResult<{ clock: Instant }>>;
+  createProject(
+    orgId: string,
+    input: CreateProjectInput & Pick<WriteOptions, 'idempotencyKey'>,
+  ): Promise<WriteResult<ProjectView>>;
+  updateProject(
+    orgId: string,
+    projectId: string,
+    input: UpdateProjectInput & Pick<WriteOptions, 'idempotencyKey'>,
+  ): Promise<WriteResult<ProjectView>>;
+  /** Every project of the org, archived ones included, by id, with its budget now. */
+  listProjects(orgId: string): Promise<Result<ProjectView[]>>;
+  setAllowance(
+    orgId: string,
+    user: string,
+    input: AllowanceInput & Pick<WriteOptions, 'idempotencyKey'>,
+  ): Promise<WriteResult<AllowanceView>>;
+  removeAllowance(
+    orgId: string,
+    user: string,
+    options?: Pick<WriteOptions, 'idempotencyKey'>,
+  ): Promise<WriteResult<AllowanceView>>;
+  /** Allowances in force, by user, with what is used and left now. */
+  listAllowances(orgId: string): Promise<Result<AllowanceView[]>>;
   balance(orgId: string, at?: Instant): Promise<Result<Balance>>;
   /** Every grant with what is left of it at `at` (default now); `active` keeps those with credits available. */
   listGrants(orgId: string, options?: { active?: boolean; at?: Instant }): Promise<Result<Grant[]>>;
@@ -129,6 +165,8 @@ interface WriteSpec<T> {
   featureId?: string;
   chargeId?: string;
   holdId?: string;
+  /** A change of settings, not an entry: it leaves the org's clock where it is. */
+  keepsClock?: boolean;
   run: (draft: OrgDraft, at: Instant, context: WriteContext) => Result<T>;
 }
 
@@ -164,7 +202,11 @@ class LedgerEngine implements Ledger {
             changes: undefined,
           };
         }
-        const draft = new OrgDraft({ org, grants: [], holds: [], schedules: [] }, this.ids, true);
+        const draft = new OrgDraft(
+          { org, grants: [], holds: [], schedules: [], projects: [], allowances: [] },
+          this.ids,
+          true,
+        );
         draft.advanceTo(at);
         if (input.allowance) {
           const allowance = grantCredits(
@@ -307,6 +349,83 @@ class LedgerEngine implements Ledger {
     });
   }
 
+  createProject(
+    orgId: string,
+    input: CreateProjectInput & Pick<WriteOptions, 'idempotencyKey'>,
+  ): Promise<WriteResult<ProjectView>> {
+    return this.write({
+      orgId,
+      operation: 'create project',
+      input,
+      keepsClock: true,
+      run: (draft) => createProject(draft, input, this.clock.now()),
+    });
+  }
+
+  updateProject(
+    orgId: string,
+    projectId: string,
+    input: UpdateProjectInput & Pick<WriteOptions, 'idempotencyKey'>,
+  ): Promise<WriteResult<ProjectView>> {
+    return this.write({
+      orgId,
+      operation: `update project ${projectId}`,
+      input,
+      keepsClock: true,
+      run: (draft) => updateProject(draft, projectId, input, this.clock.now()),
+    });
+  }
+
+  async listProjects(orgId: string): Promise<Result<ProjectView[]>> {
+    const state = await this.store.loadState(orgId);
+    if (!state) return unknownOrg(orgId);
+    const now = this.clock.now();
+    return ok(
+      [...state.projects]
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((project) => projectView(project, now, state.org.timeZone)),
+    );
+  }
+
+  setAllowance(
+    orgId: string,
+    user: string,
+    input: AllowanceInput & Pick<WriteOptions, 'idempotencyKey'>,
+  ): Promise<WriteResult<AllowanceView>> {
+    return this.write({
+      orgId,
+      operation: `set allowance ${user}`,
+      input,
+      keepsClock: true,
+      run: (draft) => setAllowance(draft, user, input, this.clock.now()),
+    });
+  }
+
+  removeAllowance(
+    orgId: string,
+    user: string,
+    options: Pick<WriteOptions, 'idempotencyKey'> = {},
+  ): Promise<WriteResult<AllowanceView>> {
+    return this.write({
+      orgId,
+      operation: `remove allowance ${user}`,
+      input: options,
+      keepsClock: true,
+      run: (draft) => removeAllowance(draft, user, this.clock.now()),
+    });
+  }
+
+  async listAllowances(orgId: string): Promise<Result<AllowanceView[]>> {
+    const state = await this.store.loadState(orgId);
+    if (!state) return unknownOrg(orgId);
+    const now = this.clock.now();
+    return ok(
+      [...state.allowances]
+        .sort((a, b) => (a.user < b.user ? -1 : 1))
+        .map((allowance) => allowanceView(allowance, now, state.org.timeZone)),
+    );
+  }
+
   private async write<T>(spec: WriteSpec<T>): Promise<WriteResult<T>> {
     const { input } = spec;
     const now = this.clock.now();
@@ -380,7 +499,9 @@ class LedgerEngine implements Ledger {
     // The default instant is taken inside the transaction, never before the org's clock, so that
     // concurrent writers without `at` are never refused for arriving in a different order.
     const now = this.clock.now();
-    const at = spec.input.at ?? Math.max(now, state.org.clock);
+    const at = spec.keepsClock
+      ? state.org.clock
+      : (spec.input.at ?? Math.max(now, state.org.clock));
     let result: Result<T>;
     let draft: OrgDraft | undefined;
     if (at < state.org.clock) {

@@ -5,6 +5,7 @@ import type { Micros } from '../core/amount.js';
 import type { Draw, Grant, GrantKind } from '../core/grant.js';
 import type { Instant } from '../core/period.js';
 import type { PriceLine } from '../core/price.js';
+import type { SpendLimit } from '../core/spend-limit.js';
 
 export interface Org {
   readonly id: string;
@@ -28,6 +29,31 @@ export interface Schedule {
   nextAt: Instant;
   /** No lot starts at or after this instant; null runs forever. */
   readonly endAt: Instant | null;
+}
+
+/** What an org's AI actions are for (a photo event, a client job, an assignment). */
+export interface Project {
+  /** Chosen by the org, named by charges: lowercase letters, digits, dots, dashes, underscores. */
+  readonly id: string;
+  readonly orgId: string;
+  readonly name: string;
+  readonly createdAt: Instant;
+  /** Archived projects keep their history and take no new charges. */
+  readonly archivedAt: Instant | null;
+  /** At most this much per month or in total, or no budget. */
+  readonly budget: (SpendLimit & { readonly period: 'month' | 'total' }) | null;
+}
+
+/**
+ * A user's allowance: what charges attributed to them (their `user`) may draw from the org's
+ * pool per day, week, month or in total.
+ */
+export interface Allowance extends SpendLimit {
+  readonly orgId: string;
+  readonly user: string;
+  readonly createdAt: Instant;
+  /** A removed allowance no longer limits anyone. */
+  readonly removedAt: Instant | null;
 }
 
 export type HoldStatus = 'pending' | 'captured' | 'voided';
@@ -133,6 +159,8 @@ export interface ChargeRecord {
   readonly user: string | null;
   readonly project: string | null;
   readonly model: string | null;
+  /** When the charge was made: a refund gives back allowance and budget only in the same window. */
+  readonly at: Instant;
 }
 
 /** A log row as callers see it, without the entries behind it. */

@@ -8,16 +8,19 @@ import type { Micros } from '../core/amount.js';
 import { availableAt, availableOf, type Draw, type Grant } from '../core/grant.js';
 import { periodOf, type Instant } from '../core/period.js';
 import type {
+  Allowance,
   Attribution,
   Entry,
   Hold,
   Org,
+  Project,
   QuantityRecord,
   Schedule,
   Transaction,
   TransactionStatus,
   TransactionType,
 } from './model.js';
+import { giveBackSpend } from './limits.js';
 import type { IdGenerator, OrgChanges, OrgState } from './ports.js';
 
 export interface NewTransaction extends Partial<Attribution> {
@@ -39,10 +42,15 @@ export class OrgDraft {
   readonly grants = new Map<string, Grant>();
   readonly holds = new Map<string, Hold>();
   readonly schedules = new Map<string, Schedule>();
+  readonly projects = new Map<string, Project>();
+  /** Allowances in force, by user. */
+  readonly allowances = new Map<string, Allowance>();
   readonly transactions: Transaction[] = [];
   private readonly changedGrants = new Set<string>();
   private readonly changedHolds = new Set<string>();
   private readonly changedSchedules = new Set<string>();
+  private readonly changedProjects = new Set<string>();
+  private readonly changedAllowances = new Map<string, Allowance>();
   private pendingEntries: Entry[] = [];
   /** Set when a refusal is itself worth writing down (a refused charge is logged, rule 3). */
   keep = false;
@@ -57,6 +65,8 @@ export class OrgDraft {
     for (const grant of state.grants) this.grants.set(grant.id, { ...grant });
     for (const hold of state.holds) this.holds.set(hold.id, { ...hold });
     for (const schedule of state.schedules) this.schedules.set(schedule.id, { ...schedule });
+    for (const project of state.projects) this.projects.set(project.id, project);
+    for (const allowance of state.allowances) this.allowances.set(allowance.user, allowance);
   }
 
   /** Grants the draft did not load (spent or expired ones a refund returns to). */
@@ -137,6 +147,18 @@ export class OrgDraft {
   touchHold(hold: Hold): void {
     this.holds.set(hold.id, hold);
     this.changedHolds.add(hold.id);
+  }
+
+  touchProject(project: Project): void {
+    this.projects.set(project.id, project);
+    this.changedProjects.add(project.id);
+  }
+
+  /** Sets a user's allowance; a removed one leaves the draft's allowances in force. */
+  touchAllowance(allowance: Allowance): void {
+    if (allowance.removedAt === null) this.allowances.set(allowance.user, allowance);
+    else this.allowances.delete(allowance.user);
+    this.changedAllowances.set(allowance.user, allowance);
   }
 
   touchSchedule(schedule: Schedule): void {
@@ -234,6 +256,7 @@ export class OrgDraft {
       released.push({ grant, credits: reservation.credits });
     }
     this.touchHold({ ...hold, status: 'voided', resolvedAt: at });
+    giveBackSpend(this, hold, hold.credits, hold.createdAt);
     this.record({
       type: 'void',
       at,
@@ -280,6 +303,8 @@ export class OrgDraft {
       grants: [...this.changedGrants].map((id) => this.grants.get(id) as Grant),
       holds: [...this.changedHolds].map((id) => this.holds.get(id) as Hold),
       schedules: [...this.changedSchedules].map((id) => this.schedules.get(id) as Schedule),
+      projects: [...this.changedProjects].map((id) => this.projects.get(id) as Project),
+      allowances: [...this.changedAllowances.values()],
       transactions: this.transactions,
       ...(stored ? { stored } : {}),
     };

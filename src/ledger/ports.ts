@@ -6,10 +6,12 @@ import type { Grant } from '../core/grant.js';
 import type { Instant } from '../core/period.js';
 import type { Micros } from '../core/amount.js';
 import type {
+  Allowance,
   ChargeRecord,
   Hold,
   Org,
   PriceVersion,
+  Project,
   Schedule,
   Transaction,
   TransactionStatus,
@@ -32,6 +34,10 @@ export interface OrgState {
   readonly grants: readonly Grant[];
   readonly holds: readonly Hold[];
   readonly schedules: readonly Schedule[];
+  /** Every project, archived ones included. */
+  readonly projects: readonly Project[];
+  /** Allowances in force. */
+  readonly allowances: readonly Allowance[];
 }
 
 export interface StoredResponse {
@@ -60,6 +66,10 @@ export interface OrgChanges {
   readonly grants: readonly Grant[];
   readonly holds: readonly Hold[];
   readonly schedules: readonly Schedule[];
+  /** Inserted or updated. */
+  readonly projects: readonly Project[];
+  /** Inserted or updated, by org and user. */
+  readonly allowances: readonly Allowance[];
   readonly transactions: readonly Transaction[];
   readonly stored?: StoredResponse & { readonly key: string; readonly at: Instant };
 }

@@ -5,6 +5,7 @@ import { invalid, ok, refuse, type Result } from '../core/refusal.js';
 import { withoutEntries } from './charge.js';
 import type { RefundInput } from './inputs.js';
 import type { ChargeRecord, TransactionRow } from './model.js';
+import { giveBackSpend } from './limits.js';
 import type { OrgDraft } from './org-draft.js';
 
 /**
@@ -65,6 +66,7 @@ export function refund(
     );
     returned.push({ grantId: added.id, kind: 'refund', credits: unreturnable });
   }
+  giveBackSpend(draft, charge, credits, charge.at);
   const row = draft.record({
     type: 'refund',
     at,

@@ -4,11 +4,14 @@
  */
 import type { Draw, Grant, GrantKind } from '../core/grant.js';
 import type { PriceLine } from '../core/price.js';
+import type { LimitPeriod } from '../core/spend-limit.js';
 import type {
+  Allowance,
   Hold,
   HoldStatus,
   Org,
   PriceVersion,
+  Project,
   Schedule,
   Transaction,
   TransactionStatus,
@@ -154,3 +157,71 @@ export function priceVersionFromRow(row: Row): PriceVersion {
     })),
   };
 }
+
+export function projectFromRow(row: Row): Project {
+  return {
+    id: text(row.id),
+    orgId: text(row.org_id),
+    name: text(row.name),
+    createdAt: instant(row.created_at),
+    archivedAt: optionalInstant(row.archived_at),
+    budget:
+      row.budget_credits === null
+        ? null
+        : {
+            credits: amount(row.budget_credits),
+            period: text(row.budget_period) as 'month' | 'total',
+            windowStart: instant(row.budget_window_start),
+            used: amount(row.budget_used),
+          },
+  };
+}
+
+/** A project as the columns of its row, in the order of `PROJECT_COLUMNS`. */
+export function projectToRow(project: Project): unknown[] {
+  const { budget } = project;
+  return [
+    project.orgId,
+    project.id,
+    project.name,
+    project.createdAt,
+    project.archivedAt,
+    budget?.credits ?? null,
+    budget?.period ?? null,
+    budget?.windowStart ?? null,
+    budget?.used ?? null,
+  ];
+}
+
+export const PROJECT_COLUMNS =
+  'org_id, id, name, created_at, archived_at, budget_credits, budget_period, budget_window_start, budget_used';
+
+export function allowanceFromRow(row: Row): Allowance {
+  return {
+    orgId: text(row.org_id),
+    user: text(row.user),
+    credits: amount(row.credits),
+    period: text(row.period) as LimitPeriod,
+    windowStart: instant(row.window_start),
+    used: amount(row.used),
+    createdAt: instant(row.created_at),
+    removedAt: optionalInstant(row.removed_at),
+  };
+}
+
+/** An allowance as the columns of its row, in the order of `ALLOWANCE_COLUMNS`. */
+export function allowanceToRow(allowance: Allowance): unknown[] {
+  return [
+    allowance.orgId,
+    allowance.user,
+    allowance.credits,
+    allowance.period,
+    allowance.windowStart,
+    allowance.used,
+    allowance.createdAt,
+    allowance.removedAt,
+  ];
+}
+
+export const ALLOWANCE_COLUMNS =
+  'org_id, "user", credits, period, window_start, used, created_at, removed_at';

@@ -156,6 +156,7 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
 
     it('lists the log newest first with filters and keyset pages', async () => {
       const { ledger, org } = await setUp();
+      expectOk(await ledger.createProject(org, { id: 'p1', name: 'Project one' }));
       for (let index = 0; index < 7; index += 1) {
         clock.current += 1000;
         expectOk(

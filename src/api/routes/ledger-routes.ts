@@ -1,8 +1,6 @@
 /** The writes of the ledger: grants, charges, holds, captures, voids and refunds. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { WriteResult } from '../../ledger/ledger.js';
-import { sendProblem } from '../errors.js';
-import { idempotencyKeyOf, REPLAYED_HEADER } from '../idempotency.js';
 import { creditsField, optionalCredits, optionalInstant } from '../parse.js';
 import { presentCharge, presentGrant, presentHold, presentTransaction } from '../present.js';
 import {
@@ -21,6 +19,7 @@ import {
   transactionResponse,
   voidBody,
 } from '../schemas.js';
+import { sendWrite, writeOptions } from './ledger-write.js';
 import type { RouteContext, ZodApp } from './route-context.js';
 
 const problems = {
@@ -34,20 +33,12 @@ const problems = {
 };
 
 export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteContext): void {
-  /** Sends a ledger result: the value with `status`, or the refusal as a problem; flags replays. */
-  function send<T>(
+  const send = <T>(
     reply: FastifyReply,
     result: WriteResult<T>,
     status: number,
     present: (value: T) => unknown,
-  ) {
-    if (result.replayed) reply.header(REPLAYED_HEADER, 'true');
-    if (!result.ok) {
-      metrics.refusals.inc({ code: result.refusal.code });
-      return sendProblem(reply, result.refusal);
-    }
-    return reply.code(status).send(present(result.value));
-  }
+  ) => sendWrite(reply, metrics, result, status, present);
 
   /** Who and what an AI action is for, as charges and holds take it. */
   const attribution = (body: {
@@ -64,15 +55,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
     metadata: body.metadata ?? null,
   });
 
-  /** What every ledger write takes besides its body: the Idempotency-Key header and `at`. */
-  const common = (request: FastifyRequest, at: string | undefined) => {
-    const key = idempotencyKeyOf(request);
-    const instant = optionalInstant(at, 'at');
-    return {
-      ...(key === undefined ? {} : { idempotencyKey: key }),
-      ...(instant === undefined ? {} : { at: instant }),
-    };
-  };
+  const common = writeOptions;
 
   app.post(
     '/v1/orgs/:org/grants',

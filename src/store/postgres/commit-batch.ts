@@ -4,7 +4,7 @@
  * and every row to write. Amounts and instants travel as strings, so nothing passes through a
  * float.
  */
-import type { Hold, Org, Schedule, Transaction } from '../../ledger/model.js';
+import type { Allowance, Hold, Org, Project, Schedule, Transaction } from '../../ledger/model.js';
 import type { OrgChanges } from '../../ledger/ports.js';
 import type { Grant } from '../../core/grant.js';
 import { drawsToJson, jsonOrNull } from '../rows.js';
@@ -95,14 +95,42 @@ const transactionRow = (transaction: Transaction) => ({
 });
 
 /** Last write wins: a row changed twice in one batch is written once, as it ended. */
-function latestById<T extends { id: string }>(rows: Iterable<T>): T[] {
-  const byId = new Map<string, T>();
+function latestBy<T>(rows: Iterable<T>, keyOf: (row: T) => string): T[] {
+  const byKey = new Map<string, T>();
   for (const row of rows) {
-    byId.delete(row.id);
-    byId.set(row.id, row);
+    const key = keyOf(row);
+    byKey.delete(key);
+    byKey.set(key, row);
   }
-  return [...byId.values()];
+  return [...byKey.values()];
 }
+
+function latestById<T extends { id: string }>(rows: Iterable<T>): T[] {
+  return latestBy(rows, (row) => row.id);
+}
+
+const projectRow = (project: Project) => ({
+  org_id: project.orgId,
+  id: project.id,
+  name: project.name,
+  created_at: project.createdAt,
+  archived_at: project.archivedAt,
+  budget_credits: project.budget?.credits ?? null,
+  budget_period: project.budget?.period ?? null,
+  budget_window_start: project.budget?.windowStart ?? null,
+  budget_used: project.budget?.used ?? null,
+});
+
+const allowanceRow = (allowance: Allowance) => ({
+  org_id: allowance.orgId,
+  user: allowance.user,
+  credits: allowance.credits,
+  period: allowance.period,
+  window_start: allowance.windowStart,
+  used: allowance.used,
+  created_at: allowance.createdAt,
+  removed_at: allowance.removedAt,
+});
 
 const bigintsAsText = (_key: string, value: unknown) =>
   typeof value === 'bigint' ? value.toString() : value;
@@ -123,6 +151,14 @@ export function commitDocument(orgs: readonly OrgInBatch[], pricesVersion: bigin
       grants: latestById(changes.flatMap((change) => change.grants)).map(grantRow),
       schedules: latestById(changes.flatMap((change) => change.schedules)).map(scheduleRow),
       holds: latestById(changes.flatMap((change) => change.holds)).map(holdRow),
+      projects: latestBy(
+        changes.flatMap((change) => change.projects),
+        (project) => `${project.orgId}\u0000${project.id}`,
+      ).map(projectRow),
+      allowances: latestBy(
+        changes.flatMap((change) => change.allowances),
+        (allowance) => `${allowance.orgId}\u0000${allowance.user}`,
+      ).map(allowanceRow),
       transactions: transactions.map(transactionRow),
       entries: transactions.flatMap((transaction) =>
         transaction.entries.map((entry, line) => ({

@@ -12,11 +12,13 @@ import type {
   WriteContext,
 } from '../../ledger/ports.js';
 import {
+  allowanceFromRow,
   drawsFromJson,
   grantFromRow,
   holdFromRow,
   orgFromRow,
   priceVersionFromRow,
+  projectFromRow,
   scheduleFromRow,
   transactionFromRow,
 } from '../rows.js';
@@ -53,6 +55,12 @@ export async function loadStates(
       'SELECT * FROM schedules WHERE org_id = ANY($1) AND (end_at IS NULL OR next_at < end_at)',
       ids,
     );
+    const projects = await rows(client, 'SELECT * FROM projects WHERE org_id = ANY($1)', ids);
+    const allowances = await rows(
+      client,
+      'SELECT * FROM allowances WHERE org_id = ANY($1) AND removed_at IS NULL',
+      ids,
+    );
     await client.query('COMMIT');
     const states = new Map<string, VersionedState>();
     for (const row of orgs) {
@@ -65,6 +73,8 @@ export async function loadStates(
           grants: grants.filter(mine).map(grantFromRow),
           holds: holds.filter(mine).map(holdFromRow),
           schedules: schedules.filter(mine).map(scheduleFromRow),
+          projects: projects.filter(mine).map(projectFromRow),
+          allowances: allowances.filter(mine).map(allowanceFromRow),
         },
       });
     }
@@ -130,7 +140,7 @@ export async function findCharge(
 ): Promise<WriteContext['charge']> {
   const [row] = await rows(
     pool,
-    `SELECT credits, draws, feature, "user", project, model,
+    `SELECT at, credits, draws, feature, "user", project, model,
        (SELECT COALESCE(SUM(credits), 0) FROM transactions
         WHERE org_id = $2 AND charge_id = $1 AND type = 'refund') AS refunded
      FROM transactions WHERE id = $1 AND org_id = $2 AND type = 'usage' AND status = 'succeeded'`,
@@ -156,6 +166,7 @@ export async function findCharge(
     user: row.user as string | null,
     project: row.project as string | null,
     model: row.model as string | null,
+    at: Number(row.at as bigint),
   };
 }
 

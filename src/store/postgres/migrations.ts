@@ -14,7 +14,7 @@ import type { Migration } from '../migration.js';
  * is applied and the answer is null. Orgs arrive sorted by id, so that two servers lock in the same
  * order and never deadlock.
  */
-const COMMIT_FUNCTION = `
+const COMMIT_FUNCTION_V1 = `
 CREATE FUNCTION tally_commit(batch jsonb) RETURNS text[] LANGUAGE plpgsql AS $fn$
 DECLARE
   item jsonb;
@@ -109,6 +109,37 @@ BEGIN
 END
 $fn$;
 `;
+
+/** Version 3 of `tally_commit`: version 1 that also writes projects and allowances. */
+const COMMIT_FUNCTION_V3 = COMMIT_FUNCTION_V1.replace(
+  'CREATE FUNCTION',
+  'CREATE OR REPLACE FUNCTION',
+).replace(
+  '  INSERT INTO stored_responses',
+  `  INSERT INTO projects (org_id, id, name, created_at, archived_at, budget_credits, budget_period,
+                        budget_window_start, budget_used)
+  SELECT org_id, id, name, created_at, archived_at, budget_credits, budget_period,
+         budget_window_start, budget_used
+  FROM jsonb_to_recordset(batch->'projects') AS row (org_id text, id text, name text,
+       created_at bigint, archived_at bigint, budget_credits bigint, budget_period text,
+       budget_window_start bigint, budget_used bigint)
+  WHERE org_id <> ALL (conflicted)
+  ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name, archived_at = excluded.archived_at,
+    budget_credits = excluded.budget_credits, budget_period = excluded.budget_period,
+    budget_window_start = excluded.budget_window_start, budget_used = excluded.budget_used;
+
+  INSERT INTO allowances (org_id, "user", credits, period, window_start, used, created_at,
+                          removed_at)
+  SELECT org_id, "user", credits, period, window_start, used, created_at, removed_at
+  FROM jsonb_to_recordset(batch->'allowances') AS row (org_id text, "user" text, credits bigint,
+       period text, window_start bigint, used bigint, created_at bigint, removed_at bigint)
+  WHERE org_id <> ALL (conflicted)
+  ON CONFLICT (org_id, "user") DO UPDATE SET credits = excluded.credits, period = excluded.period,
+    window_start = excluded.window_start, used = excluded.used, created_at = excluded.created_at,
+    removed_at = excluded.removed_at;
+
+  INSERT INTO stored_responses`,
+);
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -235,7 +266,7 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       -- server pricing with an old list finds out at commit.
       CREATE TABLE tally_meta (name text PRIMARY KEY, value bigint NOT NULL);
       INSERT INTO tally_meta (name, value) VALUES ('prices_version', 0);
-      ${COMMIT_FUNCTION}
+      ${COMMIT_FUNCTION_V1}
     `,
   },
   {
@@ -288,6 +319,38 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (scope, key)
       );
       CREATE INDEX http_responses_by_age ON http_responses (created_at);
+    `,
+  },
+  {
+    version: 3,
+    name: 'projects and allowances',
+    sql: `
+      -- Budgets and allowances count what was spent in their current window (window_start).
+      CREATE TABLE projects (
+        org_id text NOT NULL REFERENCES orgs (id),
+        id text NOT NULL,
+        name text NOT NULL,
+        created_at bigint NOT NULL,
+        archived_at bigint,
+        budget_credits bigint,
+        budget_period text,
+        budget_window_start bigint,
+        budget_used bigint,
+        PRIMARY KEY (org_id, id)
+      );
+
+      CREATE TABLE allowances (
+        org_id text NOT NULL REFERENCES orgs (id),
+        "user" text NOT NULL,
+        credits bigint NOT NULL,
+        period text NOT NULL,
+        window_start bigint NOT NULL,
+        used bigint NOT NULL,
+        created_at bigint NOT NULL,
+        removed_at bigint,
+        PRIMARY KEY (org_id, "user")
+      );
+      ${COMMIT_FUNCTION_V3}
     `,
   },
 ];

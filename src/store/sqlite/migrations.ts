@@ -181,4 +181,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX http_responses_by_age ON http_responses (created_at);
     `,
   },
+  {
+    version: 3,
+    name: 'projects and allowances',
+    sql: `
+      -- Budgets and allowances count what was spent in their current window (window_start).
+      CREATE TABLE projects (
+        org_id TEXT NOT NULL REFERENCES orgs (id),
+        id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        archived_at INTEGER,
+        budget_credits INTEGER,
+        budget_period TEXT,
+        budget_window_start INTEGER,
+        budget_used INTEGER,
+        PRIMARY KEY (org_id, id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE allowances (
+        org_id TEXT NOT NULL REFERENCES orgs (id),
+        "user" TEXT NOT NULL,
+        credits INTEGER NOT NULL,
+        period TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        used INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        removed_at INTEGER,
+        PRIMARY KEY (org_id, "user")
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

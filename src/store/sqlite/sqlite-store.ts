@@ -24,6 +24,12 @@ import type {
 } from '../../ledger/ports.js';
 import { openSqliteDatabase } from './sqlite-database.js';
 import {
+  ALLOWANCE_COLUMNS,
+  allowanceFromRow,
+  allowanceToRow,
+  PROJECT_COLUMNS,
+  projectFromRow,
+  projectToRow,
   drawsFromJson,
   drawsToJson,
   grantFromRow,
@@ -233,6 +239,10 @@ export class SqliteStore implements LedgerStore {
       )
         .all(orgId)
         .map(scheduleFromRow),
+      projects: this.sql('SELECT * FROM projects WHERE org_id = ?').all(orgId).map(projectFromRow),
+      allowances: this.sql('SELECT * FROM allowances WHERE org_id = ? AND removed_at IS NULL')
+        .all(orgId)
+        .map(allowanceFromRow),
     };
     this.states.set(orgId, state);
     return state;
@@ -247,7 +257,7 @@ export class SqliteStore implements LedgerStore {
 
   private chargeRecord(orgId: string, chargeId: string): WriteContext['charge'] {
     const row = this.sql(
-      `SELECT credits, draws, feature, user, project, model FROM transactions
+      `SELECT at, credits, draws, feature, user, project, model FROM transactions
        WHERE id = ? AND org_id = ? AND type = 'usage' AND status = 'succeeded'`,
     ).get(chargeId, orgId);
     if (!row) return undefined;
@@ -270,6 +280,7 @@ export class SqliteStore implements LedgerStore {
       user: row.user as string | null,
       project: row.project as string | null,
       model: row.model as string | null,
+      at: Number(row.at as bigint),
     };
   }
 
@@ -349,6 +360,22 @@ export class SqliteStore implements LedgerStore {
         hold.note,
         jsonOrNull(hold.metadata),
       );
+    }
+    for (const project of changes.projects) {
+      this.sql(
+        `INSERT INTO projects (${PROJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (org_id, id) DO UPDATE SET name = excluded.name, archived_at = excluded.archived_at,
+           budget_credits = excluded.budget_credits, budget_period = excluded.budget_period,
+           budget_window_start = excluded.budget_window_start, budget_used = excluded.budget_used`,
+      ).run(...projectToRow(project));
+    }
+    for (const allowance of changes.allowances) {
+      this.sql(
+        `INSERT INTO allowances (${ALLOWANCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (org_id, "user") DO UPDATE SET credits = excluded.credits, period = excluded.period,
+           window_start = excluded.window_start, used = excluded.used, created_at = excluded.created_at,
+           removed_at = excluded.removed_at`,
+      ).run(...allowanceToRow(allowance));
     }
     for (const transaction of changes.transactions) this.insertTransaction(transaction);
     if (changes.stored) {
