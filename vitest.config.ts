@@ -7,6 +7,7 @@ const HTTP_SUITES = [
   'test/security.test.ts',
   'test/cli.test.ts',
   'test/users-numbers.test.ts',
+  'test/spending-limits-http.test.ts',
 ];
 
 export default defineConfig({
