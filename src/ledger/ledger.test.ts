@@ -1,17 +1,7 @@
 /** The ledger's use cases on the embedded store, rule by rule (DESIGN.md section 2). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { credits } from '../core/amount.js';
-import type { Result } from '../core/refusal.js';
-import { testLedger, type TestLedger } from '../../test/support/harness.js';
-
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`refused: ${result.refusal.code} ${result.refusal.message}`);
-  return result.value;
-}
-
-function code(result: Result<unknown>): string {
-  return result.ok ? 'ok' : result.refusal.code;
-}
+import { code, testLedger, value, type TestLedger } from '../../test/support/harness.js';
 
 const HOUR = 3600_000;
 

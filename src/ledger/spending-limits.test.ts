@@ -1,17 +1,7 @@
 /** Projects, budgets and allowances, decided with the pool in one write (DESIGN.md rule 3). */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { credits } from '../core/amount.js';
-import type { Result } from '../core/refusal.js';
-import { testLedger, type TestLedger } from '../../test/support/harness.js';
-
-function value<T>(result: Result<T>): T {
-  if (!result.ok) throw new Error(`refused: ${result.refusal.code} ${result.refusal.message}`);
-  return result.value;
-}
-
-function code(result: Result<unknown>): string {
-  return result.ok ? 'ok' : result.refusal.code;
-}
+import { code, testLedger, value, type TestLedger } from '../../test/support/harness.js';
 
 describe('spending limits', () => {
   let t: TestLedger;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLedger, type Ledger } from '../../src/ledger/ledger.js';
+import type { Result } from '../../src/core/refusal.js';
 import type { Clock, IdGenerator } from '../../src/ledger/ports.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/sqlite-store.js';
@@ -27,6 +28,17 @@ export class SequentialIds implements IdGenerator {
     this.count += 1;
     return `${prefix}${String(this.count).padStart(8, '0')}`;
   }
+}
+
+/** The value of a result a test expects to succeed. */
+export function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`refused: ${result.refusal.code} ${result.refusal.message}`);
+  return result.value;
+}
+
+/** `ok`, or the refusal's code. */
+export function code(result: Result<unknown>): string {
+  return result.ok ? 'ok' : result.refusal.code;
 }
 
 export function tempDir(name = 'tally-test-'): string {
