@@ -46,6 +46,12 @@ import type {
 import { priceVersionAt } from './prices.js';
 import { refund } from './refund.js';
 import {
+  setMonthlyAllowance,
+  type MonthlyAllowanceInput,
+  type MonthlyAllowanceResult,
+} from './monthly-allowance.js';
+import { revokeGrant, type RevokeGrantInput, type RevokeGrantResult } from './revoke-grant.js';
+import {
   allowanceView,
   createProject,
   projectView,
@@ -105,6 +111,17 @@ export interface Ledger {
   capture(orgId: string, holdId: string, input: CaptureInput): Promise<WriteResult<ChargeResult>>;
   void(orgId: string, holdId: string, input: VoidInput): Promise<WriteResult<Hold>>;
   refund(orgId: string, chargeId: string, input: RefundInput): Promise<WriteResult<TransactionRow>>;
+  /** Sets the org's monthly allowance from the next period on (see monthly-allowance.ts). */
+  setMonthlyAllowance(
+    orgId: string,
+    input: MonthlyAllowanceInput & WriteOptions,
+  ): Promise<WriteResult<MonthlyAllowanceResult>>;
+  /** Takes back what is left of a grant, as an adjustment (see revoke-grant.ts). */
+  revokeGrant(
+    orgId: string,
+    grantId: string,
+    input: RevokeGrantInput & WriteOptions,
+  ): Promise<WriteResult<RevokeGrantResult>>;
   /** Writes what is due up to `at` (expiries, lapsed holds, new periods). */
   advance(orgId: string, options?: WriteOptions): Promise<WriteResult<{ clock: Instant }>>;
   createProject(
@@ -337,6 +354,34 @@ class LedgerEngine implements Ledger {
       input,
       chargeId,
       run: (draft, at, context) => refund(draft, context.charge, chargeId, input, at),
+    });
+  }
+
+  setMonthlyAllowance(
+    orgId: string,
+    input: MonthlyAllowanceInput & WriteOptions,
+  ): Promise<WriteResult<MonthlyAllowanceResult>> {
+    return this.write({
+      orgId,
+      operation: 'set monthly allowance',
+      input,
+      run: (draft, at) => setMonthlyAllowance(draft, input, at),
+    });
+  }
+
+  revokeGrant(
+    orgId: string,
+    grantId: string,
+    input: RevokeGrantInput & WriteOptions,
+  ): Promise<WriteResult<RevokeGrantResult>> {
+    if (input.note != null && input.note.length > MAX_TEXT_LENGTH) {
+      return refused(invalid('note', `note may be at most ${MAX_TEXT_LENGTH} characters`));
+    }
+    return this.write({
+      orgId,
+      operation: `revoke grant ${grantId}`,
+      input,
+      run: (draft, at) => revokeGrant(draft, grantId, input, at),
     });
   }
 

@@ -323,7 +323,7 @@ export class SqliteStore implements LedgerStore {
     for (const schedule of changes.schedules) {
       this.sql(
         `INSERT INTO schedules (id, org_id, kind, credits, priority, note, next_at, end_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET next_at = excluded.next_at`,
+         ON CONFLICT (id) DO UPDATE SET next_at = excluded.next_at, end_at = excluded.end_at`,
       ).run(
         schedule.id,
         schedule.orgId,
