@@ -8,6 +8,8 @@ const HTTP_SUITES = [
   'test/cli.test.ts',
   'test/users-numbers.test.ts',
   'test/spending-limits-http.test.ts',
+  'test/org-lifecycle.test.ts',
+  'test/purchases-http.test.ts',
 ];
 
 export default defineConfig({

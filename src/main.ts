@@ -20,6 +20,17 @@ import { SqliteAccessStore } from './store/sqlite/sqlite-access-store.js';
 import { openSqliteDatabase } from './store/sqlite/sqlite-database.js';
 import { SqliteResponseStore } from './store/sqlite/sqlite-response-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { SqliteBillingStore } from './store/sqlite/sqlite-billing-store.js';
+import { PostgresBillingStore } from './store/postgres/postgres-billing-store.js';
+import { Billing, type WebhookReader } from './billing/billing.js';
+import type { PaymentProviderName } from './billing/model.js';
+import type { BillingStore, PaymentProvider } from './billing/ports.js';
+import { ManualProvider } from './billing/providers/manual-provider.js';
+import { StripeProvider } from './billing/providers/stripe-provider.js';
+import { readStripeEvent } from './billing/providers/stripe-events.js';
+import { credits as toMicros } from './core/amount.js';
+import type { Clock } from './ledger/ports.js';
+import type { Ledger as LedgerPort } from './ledger/ledger.js';
 
 export { credits, formatCredits, parseCredits, MICROS_PER_CREDIT } from './core/amount.js';
 export type { Micros } from './core/amount.js';
@@ -47,6 +58,7 @@ const databasePath = (dataDir: string) => join(dataDir, 'tally.db');
 interface Stores {
   ledger: LedgerStore;
   access: AccessStore;
+  billing: BillingStore;
   responses: ResponseStore;
   /** Where the data lives, for the start-up banner. */
   where: string;
@@ -72,6 +84,7 @@ async function openStores(options: OpenLedgerOptions): Promise<Stores> {
       ledger,
       where: `PostgreSQL at ${new URL(url).host} (pool of ${options.poolSize ?? 10})`,
       access: new PostgresAccessStore(pool),
+      billing: new PostgresBillingStore(pool),
       responses: new PostgresResponseStore(pool),
       ready: async () => (await pool.query('SELECT 1')).rowCount === 1,
       async close() {
@@ -87,6 +100,7 @@ async function openStores(options: OpenLedgerOptions): Promise<Stores> {
     ledger,
     where: `SQLite at ${path}`,
     access: new SqliteAccessStore(database),
+    billing: new SqliteBillingStore(database),
     responses: new SqliteResponseStore(database),
     ready: async () => database.open && database.prepare('SELECT 1').get() !== undefined,
     async close() {
@@ -154,8 +168,11 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     ids: randomIds,
   });
   const { responses } = stores;
+  const billing = billingFrom(env, { store: stores.billing, ledger, clock, host, port });
   const app = await buildServer({
     ledger,
+    billing,
+    billingStore: stores.billing,
     access,
     responses,
     clock,
@@ -204,6 +221,74 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
       await stores.close();
     },
   };
+}
+
+function wholeCreditsFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): bigint {
+  const text = env[name];
+  if (text === undefined || text === '') return toMicros(fallback);
+  if (!/^\d{1,12}$/.test(text)) throw new Error(`${name} must be a whole number of credits`);
+  return toMicros(BigInt(text));
+}
+
+/**
+ * Billing as the environment configures it: `manual` payments always, Stripe when
+ * STRIPE_SECRET_KEY is set (its webhook needs STRIPE_WEBHOOK_SECRET), the smallest and largest
+ * custom purchase, and the seller printed on invoices.
+ */
+function billingFrom(
+  env: NodeJS.ProcessEnv,
+  parts: { store: BillingStore; ledger: LedgerPort; clock: Clock; host: string; port: number },
+): Billing {
+  const providers = new Map<PaymentProviderName, PaymentProvider>([
+    ['manual', new ManualProvider()],
+  ]);
+  const webhookReaders = new Map<PaymentProviderName, WebhookReader>();
+  const publicUrl = env.TALLY_PUBLIC_URL ?? `http://${parts.host}:${parts.port}`;
+  if (env.STRIPE_SECRET_KEY) {
+    providers.set(
+      'stripe',
+      new StripeProvider({
+        secretKey: env.STRIPE_SECRET_KEY,
+        ...(env.STRIPE_API_BASE ? { apiBase: env.STRIPE_API_BASE } : {}),
+        defaultReturnUrl: `${publicUrl}/`,
+        now: () => parts.clock.now(),
+      }),
+    );
+    const secret = env.STRIPE_WEBHOOK_SECRET;
+    if (secret) {
+      webhookReaders.set('stripe', (raw, signature) =>
+        readStripeEvent(raw, signature, secret, parts.clock.now()),
+      );
+    } else {
+      console.log('STRIPE_WEBHOOK_SECRET is unset: payments are confirmed only by re-checking.');
+    }
+  }
+  const provider = env.TALLY_PAYMENT_PROVIDER ?? (providers.has('stripe') ? 'stripe' : 'manual');
+  if (provider !== 'manual' && provider !== 'stripe') {
+    throw new Error('TALLY_PAYMENT_PROVIDER must be manual or stripe');
+  }
+  if (!providers.has(provider)) throw new Error(`${provider} payments need STRIPE_SECRET_KEY`);
+  const address = env.TALLY_INVOICE_ADDRESS ?? '';
+  return new Billing({
+    store: parts.store,
+    ledger: parts.ledger,
+    providers,
+    defaultProvider: provider,
+    limits: {
+      customMinimum: wholeCreditsFrom(env, 'TALLY_PURCHASE_MIN_CREDITS', 1000),
+      customMaximum: wholeCreditsFrom(env, 'TALLY_PURCHASE_MAX_CREDITS', 10_000_000),
+    },
+    seller: {
+      name: env.TALLY_INVOICE_SELLER ?? 'Tally',
+      addressLines: address
+        .split('|')
+        .map((line) => line.trim())
+        .filter(Boolean),
+    },
+    webhookReaders,
+    clock: parts.clock,
+    ids: randomIds,
+  });
 }
 
 /** Runs the server until SIGTERM or SIGINT, then stops cleanly. */

@@ -266,6 +266,8 @@ describe('API routes', () => {
         timezone: 'Europe/Paris',
         plan: 'pro',
         createdAt: iso,
+        suspendedAt: null,
+        suspendReason: null,
       });
       const read = await root.get(`/v1/orgs/${created.body.id}`);
       expect(read.status).toBe(200);
@@ -280,7 +282,8 @@ describe('API routes', () => {
       expect(new Date(allowance.expiresAt).getUTCHours()).toBeOneOf([22, 23]); // midnight in Paris
 
       const plain = await root.post('/v1/orgs', { name: 'Plain' });
-      expect(plain.body).toMatchObject({ timezone: 'UTC', plan: null });
+      // An org that names no plan is on pay-as-you-go.
+      expect(plain.body).toMatchObject({ timezone: 'UTC', plan: 'payg' });
       expect((await root.get(`/v1/orgs/${plain.body.id}/grants`)).body).toEqual({
         data: [],
         nextCursor: null,
@@ -1013,10 +1016,32 @@ describe('API routes', () => {
           'GET /v1/orgs/{org}/allowances/{user}',
           'PUT /v1/orgs/{org}/allowances/{user}',
           'DELETE /v1/orgs/{org}/allowances/{user}',
+          'GET /v1/orgs/{org}/deletion',
+          'DELETE /v1/orgs/{org}',
+          'POST /v1/orgs/{org}/suspend',
+          'POST /v1/orgs/{org}/resume',
           'POST /v1/orgs/{org}/members',
           'GET /v1/orgs/{org}/members',
           'PATCH /v1/orgs/{org}/members/{id}',
           'DELETE /v1/orgs/{org}/members/{id}',
+          'GET /v1/plans',
+          'PUT /v1/plans/{plan}',
+          'GET /v1/packs',
+          'PUT /v1/packs/{pack}',
+          'GET /v1/orgs/{org}/plan',
+          'PUT /v1/orgs/{org}/plan',
+          'GET /v1/orgs/{org}/plan/comparison',
+          'POST /v1/orgs/{org}/purchases',
+          'GET /v1/orgs/{org}/purchases',
+          'GET /v1/orgs/{org}/purchases/{id}',
+          'POST /v1/orgs/{org}/purchases/{id}/recheck',
+          'POST /v1/orgs/{org}/purchases/{id}/cancel',
+          'POST /v1/orgs/{org}/purchases/{id}/mark-paid',
+          'POST /v1/orgs/{org}/purchases/{id}/refund',
+          'GET /v1/orgs/{org}/purchases/{id}/invoice.pdf',
+          'GET /v1/orgs/{org}/purchase-history',
+          'GET /v1/orgs/{org}/my-allowance',
+          'POST /v1/webhooks/stripe',
           'POST /v1/auth/login',
           'GET /v1/auth/session',
           'POST /v1/auth/logout',
@@ -2156,11 +2181,20 @@ describe('API routes', () => {
 
     it('in orgs, grants, features, keys and members', async () => {
       for (const [index, text] of texts.entries()) {
-        const created = await root.post('/v1/orgs', { name: text, plan: text });
+        const plan = `plan-${index}`;
+        expect(
+          (
+            await root.request('PUT', `/v1/plans/${plan}`, {
+              body: { name: text, currency: 'EUR', pricePerCredit: 1 },
+            })
+          ).body,
+        ).toMatchObject({ id: plan, name: text });
+        const created = await root.post('/v1/orgs', { name: text, plan });
         expect((await root.get(`/v1/orgs/${created.body.id}`)).body).toMatchObject({
           name: text,
-          plan: text,
+          plan,
         });
+        expect((await root.get(`/v1/orgs/${created.body.id}/plan`)).body.plan.name).toBe(text);
         const grant = await root.post(`/v1/orgs/${created.body.id}/grants`, {
           kind: 'promo',
           credits: 1,

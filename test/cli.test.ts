@@ -4,7 +4,7 @@
  * transaction counts). `tally serve` runs as a child process, as users run it.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -259,6 +259,228 @@ describe('tally against a running server', () => {
     expect(json.json).toMatchObject({ month, closing: '3994.875', usageCount: 3 });
     const bad = await tally(['statement', org, '2026-3']);
     expect(bad.code).toBe(2);
+  });
+});
+
+describe('tally plans, packs and purchases', () => {
+  let org: string;
+  let admin: string;
+  let operator: string;
+  let purchase: string;
+  let invoice: string;
+
+  const available = async () => (await tally(['balance', org, '--json'])).json.available as string;
+
+  it('lists the plans and packs, and lets root define them', async () => {
+    const plans = await tally(['plans', 'list']);
+    expect(plans.code, plans.err).toBe(0);
+    expect(plans.out).toMatch(
+      /^PLAN\s+NAME\s+PER CREDIT\s+MONTHLY FEE\s+ALLOWANCE\s+EXPIRES\s+ARCHIVED$/m,
+    );
+    expect(plans.out).toMatch(/^basic\s+.*\s0\.02 USD\s+29\.00 USD\s+1,500\s+yes$/m);
+    expect(plans.out).toMatch(/^payg\s+.*\s+no$/m);
+
+    const team = await tally([
+      'plans',
+      'set',
+      'team',
+      '--name',
+      'Team',
+      '--currency',
+      'EUR',
+      '--price-per-credit',
+      '1',
+      '--monthly-fee',
+      '4900',
+      '--allowance',
+      '2000',
+      '--description',
+      'For teams',
+      '--no-expires',
+      '--archived',
+    ]);
+    expect(team.code, team.err).toBe(0);
+    expect(team.out).toMatch(/^price per credit\s+0\.01 EUR$/m);
+    expect(team.out).toMatch(/^monthly fee\s+49\.00 EUR$/m);
+    expect(team.out).toMatch(/^monthly allowance\s+2,000$/m);
+    expect(team.out).toMatch(/^expires\s+no$/m);
+    const json = await tally(['plans', 'list', '--json']);
+    expect(json.json.data.find((plan: { id: string }) => plan.id === 'team')).toMatchObject({
+      expires: false,
+      archivedAt: expect.any(String),
+      description: 'For teams',
+    });
+
+    const pack = await tally([
+      'packs',
+      'set',
+      'mini',
+      '--name',
+      'Mini',
+      '--credits',
+      '500',
+      '--price',
+      '700',
+      '--currency',
+      'USD',
+    ]);
+    expect(pack.code, pack.err).toBe(0);
+    expect(pack.out).toMatch(/^price\s+7\.00 USD$/m);
+    const packs = await tally(['packs', 'list']);
+    expect(packs.out).toMatch(/^PACK\s+NAME\s+CREDITS\s+PRICE\s+ARCHIVED$/m);
+    expect(packs.out).toMatch(/^starter\s+.*\s2,500\s+25\.00 USD$/m);
+    expect(packs.out).toMatch(/^mini\s+Mini\s+500\s+7\.00 USD$/m);
+
+    const noPrice = await tally(['plans', 'set', 'x', '--name', 'X', '--currency', 'USD']);
+    expect(noPrice.code).toBe(2); // --price-per-credit is required
+    const badPrice = await tally([
+      'packs',
+      'set',
+      'x',
+      '--name',
+      'X',
+      '--credits',
+      '5',
+      '--price',
+      '7.5',
+      '--currency',
+      'USD',
+    ]);
+    expect(badPrice.code).toBe(2);
+    expect(badPrice.err).toMatch(/--price takes a whole number/);
+  });
+
+  it("shows an org's plan, upgrades it with credits topped up, and compares the plans", async () => {
+    org = (await tally(['orgs', 'create', 'Print Shop', '--timezone', 'Europe/Paris', '--json']))
+      .json.id;
+    admin = (await tally(['keys', 'create', org, 'admin', '--role', 'admin', '--json'])).json
+      .secret;
+    operator = (await tally(['keys', 'create', org, 'ops', '--role', 'operator', '--json'])).json
+      .secret;
+
+    const start = await tally(['plan', 'show', org], admin);
+    expect(start.code, start.err).toBe(0);
+    expect(start.out).toMatch(/^plan\s+payg/m);
+    expect(start.out).toMatch(/^expires\s+no expiry$/m);
+    expect(start.out).toMatch(/^change waiting\s+none$/m);
+
+    const upgrade = await tally(['plan', 'change', org, 'basic'], admin);
+    expect(upgrade.code, upgrade.err).toBe(0);
+    expect(upgrade.out).toMatch(/^plan\s+basic/m);
+    expect(upgrade.out).toMatch(/^change\s+upgrade, from /m);
+    expect(upgrade.out).toMatch(/^topped up\s+1,500$/m);
+    expect(upgrade.out).toMatch(/^renews\s+\d{4}-\d{2}-01 00:00:00 Europe\/Paris$/m);
+    expect(upgrade.out).toMatch(/^History:\nSTARTS \(Europe\/Paris\)\s+PLAN/m);
+    expect(await available()).toBe('1500');
+
+    const compare = await tally(['plan', 'compare', org]);
+    expect(compare.code, compare.err).toBe(0);
+    expect(compare.out).toMatch(/^PLAN\s+TOTAL\s+DIFFERENCE(\s+\d{4}-\d{2}){3}$/m);
+    expect(compare.out).toMatch(/^basic \(current\)\s+87\.00 USD\s+0\.00 USD(\s+29\.00 USD){3}$/m);
+    expect(compare.out).toMatch(/^payg\s+0\.00 USD\s+-87\.00 USD(\s+0\.00 USD){3}$/m);
+
+    const forbidden = await tally(['plan', 'change', org, 'pro'], operator);
+    expect(forbidden.code).toBe(1);
+    expect(forbidden.err).toMatch(/forbidden/);
+  });
+
+  it('buys a pack with the manual provider; root marks it paid and the credits arrive', async () => {
+    const neither = await tally(['purchases', 'buy', org], admin);
+    expect(neither.code).toBe(2);
+    expect(neither.err).toMatch(/--pack <id> or --credits/);
+
+    const before = await available();
+    const bought = await tally(
+      ['purchases', 'buy', org, '--pack', 'starter', '--provider', 'manual'],
+      admin,
+    );
+    expect(bought.code, bought.err).toBe(0);
+    expect(bought.out).toMatch(/^status\s+pending$/m);
+    expect(bought.out).toMatch(/^credits\s+2,500$/m);
+    expect(bought.out).toMatch(/^amount\s+25\.00 USD$/m);
+    expect(bought.out).toMatch(/^provider\s+manual$/m);
+    expect(bought.out).not.toMatch(/^payment URL/m);
+    expect(bought.err).toMatch(/tally purchases mark-paid/);
+    purchase = /^purchase\s+(\S+)$/m.exec(bought.out)?.[1] ?? '';
+    invoice = /^invoice\s+(TALLY-\d{6})$/m.exec(bought.out)?.[1] ?? '';
+    expect(invoice).not.toBe('');
+    expect(await available()).toBe(before);
+
+    const byAdmin = await tally(['purchases', 'mark-paid', org, purchase], admin);
+    expect(byAdmin.code).toBe(1);
+    expect(byAdmin.err).toMatch(/forbidden/);
+    const paid = await tally(['purchases', 'mark-paid', org, purchase]);
+    expect(paid.code, paid.err).toBe(0);
+    expect(paid.out).toMatch(/^status\s+paid$/m);
+    expect(paid.out).toMatch(/^paid\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} Europe\/Paris$/m);
+    expect(toMicros(await available()) - toMicros(before)).toBe(toMicros('2500'));
+
+    const shown = await tally(['purchases', 'show', org, purchase, '--json'], operator);
+    expect(shown.json).toMatchObject({ id: purchase, status: 'paid', invoiceNumber: invoice });
+    const list = await tally(['purchases', 'list', org, '--status', 'paid'], operator);
+    expect(list.out).toMatch(
+      new RegExp(
+        `^${purchase}\\s+\\S+ \\S+\\s+paid\\s+2,500\\s+25\\.00 USD\\s+manual\\s+${invoice}`,
+        'm',
+      ),
+    );
+    const none = await tally(['purchases', 'list', org, '--status', 'refunded']);
+    expect(none.out).toBe('No purchases.\n');
+  });
+
+  it('downloads the invoice PDF', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tally-invoice-'));
+    try {
+      const file = join(folder, 'invoice.pdf');
+      const saved = await tally(['purchases', 'invoice', org, purchase, '--out', file], operator);
+      expect(saved.code, saved.err).toBe(0);
+      expect(saved.out).toContain(file);
+      const bytes = readFileSync(file);
+      expect(bytes.subarray(0, 4).toString('latin1')).toBe('%PDF');
+
+      // Without --out: the invoice number, in the working folder.
+      const named = await tally(['purchases', 'invoice', org, purchase, '--json']);
+      expect(named.code, named.err).toBe(0);
+      expect(named.json.file).toBe(join(cwd, `${invoice}.pdf`));
+      expect(existsSync(named.json.file)).toBe(true);
+      rmSync(named.json.file);
+
+      const unknown = await tally(['purchases', 'invoice', org, 'pur_nope', '--out', file]);
+      expect(unknown.code).toBe(1);
+      expect(unknown.err).toMatch(/unknown_purchase/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('lists the purchase history', async () => {
+    const history = await tally(['purchases', 'history', org], operator);
+    expect(history.code, history.err).toBe(0);
+    expect(history.out).toMatch(
+      /^TYPE\s+DATE \(Europe\/Paris\)\s+CREDITS\s+MONEY\s+STATUS\s+DESCRIPTION\s+INVOICE$/m,
+    );
+    expect(history.out).toMatch(
+      new RegExp(`^purchase\\s+\\S+ \\S+\\s+2,500\\s+25\\.00 USD\\s+paid\\s+.*${invoice}$`, 'm'),
+    );
+    const json = await tally(['purchases', 'history', org, '--json', '--all']);
+    expect(json.json.data.find((item: { id: string }) => item.id === purchase)).toMatchObject({
+      type: 'purchase',
+      status: 'paid',
+      money: { amount: 2500, currency: 'USD' },
+    });
+  });
+
+  it("refuses an operator's purchase with the forbidden message and exit code 1", async () => {
+    const refused = await tally(
+      ['purchases', 'buy', org, '--pack', 'starter', '--provider', 'manual'],
+      operator,
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.out).toBe('');
+    expect(refused.err).toMatch(/^error: forbidden: /);
+    expect(refused.err).toMatch(/use an admin key/);
+    const list = await tally(['purchases', 'list', org, '--json']);
+    expect(list.json.data).toHaveLength(1);
   });
 });
 

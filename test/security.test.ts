@@ -50,9 +50,40 @@ const NEEDS: Record<string, Need> = {
   'GET /v1/orgs/{org}/allowances/{user}': 'viewer',
   'PUT /v1/orgs/{org}/allowances/{user}': 'admin',
   'DELETE /v1/orgs/{org}/allowances/{user}': 'admin',
+  'GET /v1/orgs/{org}/deletion': 'admin',
+  'DELETE /v1/orgs/{org}': 'admin',
+  'POST /v1/orgs/{org}/suspend': 'admin',
+  'POST /v1/orgs/{org}/resume': 'admin',
+  'GET /v1/plans': 'viewer',
+  'PUT /v1/plans/{plan}': 'root',
+  'GET /v1/packs': 'viewer',
+  'PUT /v1/packs/{pack}': 'root',
+  'GET /v1/orgs/{org}/plan': 'viewer',
+  'PUT /v1/orgs/{org}/plan': 'admin',
+  'GET /v1/orgs/{org}/plan/comparison': 'viewer',
+  'POST /v1/orgs/{org}/purchases': 'admin',
+  'GET /v1/orgs/{org}/purchases': 'viewer',
+  'GET /v1/orgs/{org}/purchases/{id}': 'viewer',
+  'POST /v1/orgs/{org}/purchases/{id}/recheck': 'admin',
+  'POST /v1/orgs/{org}/purchases/{id}/cancel': 'admin',
+  'POST /v1/orgs/{org}/purchases/{id}/mark-paid': 'root',
+  'POST /v1/orgs/{org}/purchases/{id}/refund': 'root',
+  'GET /v1/orgs/{org}/purchases/{id}/invoice.pdf': 'viewer',
+  'GET /v1/orgs/{org}/purchase-history': 'viewer',
+  'GET /v1/orgs/{org}/my-allowance': 'viewer',
+  'POST /v1/webhooks/stripe': 'public',
   'POST /v1/auth/login': 'public',
   'GET /v1/auth/session': 'signed-in',
   'POST /v1/auth/logout': 'signed-in',
+};
+/**
+ * Routes whose success would end the suite's orgs: tried with a confirmation that does not match,
+ * so that a caller allowed to use them gets this refusal instead of a success.
+ */
+const REFUSED_WHEN_ALLOWED: Record<string, number> = {
+  'DELETE /v1/orgs/{org}': 422,
+  // The suite's callers have no allowance of their own.
+  'GET /v1/orgs/{org}/my-allowance': 404,
 };
 /** Served beside the API, to anyone: they hold no org's data. */
 const OPERATIONAL = ['/healthz', '/readyz', '/metrics', '/docs', '/v1/openapi.json'];
@@ -76,6 +107,8 @@ interface Route {
 interface Prepared {
   path: string;
   body?: unknown;
+  /** Puts back what a success changed that later routes need (a suspended org resumed). */
+  undo?: () => Promise<void>;
 }
 
 describe('security', () => {
@@ -200,6 +233,51 @@ describe('security', () => {
         return { path: at((await newMember(orgId, 'viewer')).id), body: { name: 'Renamed' } };
       case 'DELETE /v1/orgs/{org}/members/{id}':
         return { path: at((await newMember(orgId, 'viewer')).id) };
+      case 'DELETE /v1/orgs/{org}':
+        return { path: base, body: { confirm: 'not the name of the org' } };
+      case 'PUT /v1/plans/{plan}':
+        return {
+          path: base.replace('{plan}', 'made-by-test'),
+          body: { name: 'Made', currency: 'USD', pricePerCredit: 1 },
+        };
+      case 'PUT /v1/packs/{pack}':
+        return {
+          path: base.replace('{pack}', 'made-by-test'),
+          body: { name: 'Made', credits: 1, price: 1, currency: 'USD' },
+        };
+      case 'PUT /v1/orgs/{org}/plan':
+        return { path: base, body: { plan: 'payg' } };
+      case 'POST /v1/orgs/{org}/purchases':
+        return { path: base, body: { pack: 'starter', provider: 'manual' } };
+      case 'GET /v1/orgs/{org}/purchases/{id}':
+      case 'GET /v1/orgs/{org}/purchases/{id}/invoice.pdf':
+      case 'POST /v1/orgs/{org}/purchases/{id}/recheck':
+      case 'POST /v1/orgs/{org}/purchases/{id}/cancel':
+      case 'POST /v1/orgs/{org}/purchases/{id}/mark-paid':
+      case 'POST /v1/orgs/{org}/purchases/{id}/refund': {
+        const purchase = await asRoot('POST', `/v1/orgs/${orgId}/purchases`, {
+          pack: 'starter',
+          provider: 'manual',
+        });
+        expect(purchase.status, purchase.text).toBe(201);
+        if (route.key.endsWith('/refund')) {
+          const paid = await asRoot(
+            'POST',
+            `/v1/orgs/${orgId}/purchases/${purchase.body.id}/mark-paid`,
+            {},
+          );
+          expect(paid.status, paid.text).toBe(200);
+        }
+        return { path: at(purchase.body.id), ...(route.method === 'GET' ? {} : { body: {} }) };
+      }
+      case 'POST /v1/orgs/{org}/suspend':
+        return {
+          path: base,
+          body: { reason: 'tried by the security suite' },
+          undo: async () => {
+            expect((await asRoot('POST', `/v1/orgs/${orgId}/resume`, {})).status).toBe(200);
+          },
+        };
       default:
         return { path: at('none'), ...(route.method === 'GET' ? {} : { body: {} }) };
     }
@@ -389,8 +467,12 @@ describe('security', () => {
             const prepared = await prepare(route, mine);
             const before = await everything();
             const answer = await send(callerOf(role), route, prepared);
+            await prepared.undo?.();
             const what = `${route.key} as ${role} ${kind}`;
-            if (RANK[role] >= RANK[need]) {
+            const refusedWith = REFUSED_WHEN_ALLOWED[route.key];
+            if (RANK[role] >= RANK[need] && refusedWith !== undefined) {
+              expect(answer.status, `${what}: ${answer.text.slice(0, 300)}`).toBe(refusedWith);
+            } else if (RANK[role] >= RANK[need]) {
               expect(answer.status, `${what}: ${answer.text.slice(0, 300)}`).toBeGreaterThanOrEqual(
                 200,
               );
@@ -451,8 +533,13 @@ describe('security', () => {
         for (const route of routes) {
           const need = NEEDS[route.key];
           if (need === 'public' || need === 'signed-in') continue;
-          const answer = await send(root, route, await prepare(route, orgId));
-          expect(answer.status, `${route.key}: ${answer.text.slice(0, 300)}`).toBeLessThan(300);
+          const prepared = await prepare(route, orgId);
+          const answer = await send(root, route, prepared);
+          await prepared.undo?.();
+          const what = `${route.key}: ${answer.text.slice(0, 300)}`;
+          const refusedWith = REFUSED_WHEN_ALLOWED[route.key];
+          if (refusedWith !== undefined) expect(answer.status, what).toBe(refusedWith);
+          else expect(answer.status, what).toBeLessThan(300);
         }
       }
     });

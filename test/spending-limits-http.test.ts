@@ -123,6 +123,37 @@ describe('projects and allowances over HTTP', () => {
     );
   });
 
+  it('gives an API key an allowance: its charges are attributed to it and limited', async () => {
+    const made = (await root.post(`/v1/orgs/${org}/api-keys`, { name: 'kiosk', role: 'operator' }))
+      .body;
+    const kiosk = server.client(made.secret);
+    const subject = `key:${made.id}`;
+    expect((await kiosk.get(`/v1/orgs/${org}/my-allowance`)).body.code).toBe('unknown_allowance');
+    const set = await admin.request('PUT', `/v1/orgs/${org}/allowances/${subject}`, {
+      body: { credits: 16, period: 'week' },
+    });
+    expect(set.status, set.text).toBe(200);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => kiosk.post(`/v1/orgs/${org}/charges`, { feature: 'image' })),
+    );
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(2);
+    for (const answer of answers.filter((a) => a.status !== 201)) {
+      expect(answer.body).toMatchObject({ code: 'allowance_exceeded', user: subject });
+    }
+    const mine = (await kiosk.get(`/v1/orgs/${org}/my-allowance`)).body;
+    expect(mine).toMatchObject({ user: subject, used: '16', left: '0', period: 'week' });
+    const log = (await viewer.get(`/v1/orgs/${org}/transactions?type=usage&user=${subject}`)).body;
+    expect(log.data.filter((row: { status: string }) => row.status === 'succeeded')).toHaveLength(
+      2,
+    );
+    // A key that is not the org's, or is revoked, cannot be given an allowance.
+    const missing = await admin.request('PUT', `/v1/orgs/${org}/allowances/key:key_nope`, {
+      body: { credits: 16, period: 'week' },
+    });
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('unknown_key');
+  });
+
   it('lets only admins set projects and allowances', async () => {
     for (const client of [operator, viewer]) {
       const project = await client.post(`/v1/orgs/${org}/projects`, { id: 'nope', name: 'No' });

@@ -11,8 +11,9 @@ import {
   type Principal,
   type Role,
   type Session,
+  type Suspension,
 } from './model.js';
-import type { AccessStore, StoredKey } from './ports.js';
+import type { AccessRowCounts, AccessStore, StoredKey } from './ports.js';
 import { hashPassword, hashSecret, newSecret, sameSecret, verifyPassword } from './secrets.js';
 
 export const ROOT_KEY_PREFIX = 'tly_root_';
@@ -31,6 +32,12 @@ export interface AccessOptions {
 
 /** A key is looked up at most this often; revoking through this process takes effect at once. */
 const KEY_CACHE_MS = 5_000;
+/**
+ * An org's suspension is looked up at most this often, as keys are: every write checks it. One
+ * made or lifted through this process takes effect here at once, on other servers within this.
+ */
+const SUSPENSION_CACHE_MS = 5_000;
+const MAX_REASON_LENGTH = 1000;
 /** Last-used times are written at most this often per key, not on every request. */
 const TOUCH_EVERY_MS = 60_000;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
@@ -43,6 +50,10 @@ export class Access {
   private readonly sessionTtlMs: number;
   private readonly keys = new Map<string, { key: StoredKey | undefined; until: number }>();
   private readonly touched = new Map<string, number>();
+  private readonly suspensions = new Map<
+    string,
+    { suspension: Suspension | undefined; until: number }
+  >();
 
   constructor(options: AccessOptions) {
     this.store = options.store;
@@ -225,6 +236,70 @@ export class Access {
 
   logout(session: Session): Promise<void> {
     return this.store.deleteSession(session.id);
+  }
+
+  /** The org's suspension as stored now, or undefined when it is not suspended. */
+  async suspensionOf(orgId: string): Promise<Suspension | undefined> {
+    const suspension = await this.store.getSuspension(orgId);
+    this.remember(orgId, suspension);
+    return suspension;
+  }
+
+  /** Refuses writes to a suspended org (`org_suspended`); cheap enough for every write. */
+  async checkWritable(orgId: string): Promise<Result<void>> {
+    const cached = this.suspensions.get(orgId);
+    const suspension =
+      cached && cached.until > this.clock.now()
+        ? cached.suspension
+        : await this.suspensionOf(orgId);
+    if (!suspension) return ok(undefined);
+    return refuse('org_suspended', `org ${orgId} is suspended: resume it to write again`, {
+      org: orgId,
+      suspendedAt: new Date(suspension.suspendedAt).toISOString(),
+      reason: suspension.reason,
+    });
+  }
+
+  /**
+   * Suspends the org (which the caller has checked exists): its writes are refused until it is
+   * resumed. Suspending a suspended org keeps the first suspension.
+   */
+  async suspendOrg(orgId: string, reason?: string | null): Promise<Result<Suspension>> {
+    const text = reason?.trim() || null;
+    if (text !== null && text.length > MAX_REASON_LENGTH) {
+      return invalid('reason', `reason may be at most ${MAX_REASON_LENGTH} characters`);
+    }
+    const suspension = await this.store.suspend({
+      orgId,
+      suspendedAt: this.clock.now(),
+      reason: text,
+    });
+    this.remember(orgId, suspension);
+    return ok(suspension);
+  }
+
+  /** Lifts the org's suspension, if it has one. */
+  async resumeOrg(orgId: string): Promise<void> {
+    await this.store.resume(orgId);
+    this.remember(orgId, undefined);
+  }
+
+  /**
+   * Removes the org's keys, members, sessions and suspension. Its keys stop working in this
+   * process at once (and on other servers within the key cache's few seconds, where the org
+   * itself is gone by then).
+   */
+  async deleteOrg(orgId: string): Promise<AccessRowCounts> {
+    const removed = await this.store.deleteOrg(orgId);
+    for (const [secret, cached] of this.keys)
+      if (cached.key?.orgId === orgId) this.keys.delete(secret);
+    this.suspensions.delete(orgId);
+    return removed;
+  }
+
+  private remember(orgId: string, suspension: Suspension | undefined): void {
+    if (this.suspensions.size > 10_000) this.suspensions.clear();
+    this.suspensions.set(orgId, { suspension, until: this.clock.now() + SUSPENSION_CACHE_MS });
   }
 }
 

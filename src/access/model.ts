@@ -42,6 +42,13 @@ export interface Session {
   readonly expiresAt: number;
 }
 
+/** An org whose writes are refused until it is resumed; its credits and history are kept. */
+export interface Suspension {
+  readonly orgId: string;
+  readonly suspendedAt: number;
+  readonly reason: string | null;
+}
+
 /** Who is calling: the installation's root, an org's API key, or a member signed in. */
 export type Principal =
   | { readonly kind: 'root' }

@@ -1,4 +1,4 @@
-import type { ApiKey, Member, Role, Session } from './model.js';
+import type { ApiKey, Member, Role, Session, Suspension } from './model.js';
 
 export interface StoredKey extends ApiKey {
   readonly secretHash: string;
@@ -38,4 +38,19 @@ export interface AccessStore {
   findSessionByHash(secretHash: string): Promise<StoredSession | undefined>;
   deleteSession(sessionId: string): Promise<void>;
   deleteExpiredSessions(before: number): Promise<number>;
+
+  getSuspension(orgId: string): Promise<Suspension | undefined>;
+  /** Suspends the org unless it is already: answers the suspension in force, the first one. */
+  suspend(suspension: Suspension): Promise<Suspension>;
+  /** Lifts the org's suspension; false when it had none. */
+  resume(orgId: string): Promise<boolean>;
+  /** Removes every key, member, session and suspension of the org, in one transaction. */
+  deleteOrg(orgId: string): Promise<AccessRowCounts>;
+}
+
+/** What an org had in the access store. */
+export interface AccessRowCounts {
+  readonly apiKeys: number;
+  readonly members: number;
+  readonly sessions: number;
 }

@@ -22,10 +22,16 @@ export interface StoredHttpResponse {
   readonly body: string;
 }
 
+/**
+ * Responses are kept by scope and key. A scope of one org's writes ends with `:<org id>`
+ * (`keys:org_123`), so that deleting the org deletes them.
+ */
 export interface ResponseStore {
   find(scope: string, key: string): Promise<StoredHttpResponse | undefined>;
   save(scope: string, key: string, response: StoredHttpResponse, at: number): Promise<void>;
   purge(before: number): Promise<number>;
+  /** Drops the responses of every scope of the org (those ending with `:<org id>`). */
+  deleteOrg(orgId: string): Promise<number>;
 }
 
 export function idempotencyKeyOf(request: FastifyRequest): string | undefined {

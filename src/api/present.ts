@@ -1,5 +1,5 @@
 /** Records to the public JSON of DESIGN.md section 4: decimal strings and ISO timestamps. */
-import type { ApiKey, Member } from '../access/model.js';
+import type { ApiKey, Member, Suspension } from '../access/model.js';
 import { formatCredits, type Micros } from '../core/amount.js';
 import type { Draw, Grant, GrantKind } from '../core/grant.js';
 import type { Balance } from '../ledger/balance.js';
@@ -28,13 +28,15 @@ export const presentDraws = (draws: readonly Draw[]) =>
     credits: formatCredits(draw.credits),
   }));
 
-export function presentOrg(org: Org) {
+export function presentOrg(org: Org, suspension?: Suspension) {
   return {
     id: org.id,
     name: org.name,
     timezone: org.timeZone,
     plan: org.plan,
     createdAt: iso(org.createdAt),
+    suspendedAt: suspension ? iso(suspension.suspendedAt) : null,
+    suspendReason: suspension?.reason ?? null,
   };
 }
 

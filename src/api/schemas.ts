@@ -18,7 +18,7 @@ export const instantInput = z
   .describe('ISO 8601 timestamp with offset, e.g. 2026-03-01T09:30:00+01:00');
 export const instant = z.string().describe('ISO 8601 timestamp (UTC)');
 const text = (max: number) => z.string().max(max);
-const name = z.string().min(1).max(200);
+export const name = z.string().min(1).max(200);
 const metadata = z.record(z.string(), z.unknown()).describe('Free-form JSON object, at most 8 KiB');
 const quantities = z
   .record(z.string(), z.union([z.number(), z.string().max(40)]))
@@ -43,6 +43,8 @@ export const orgResponse = z.object({
   timezone: z.string(),
   plan: z.string().nullable(),
   createdAt: instant,
+  suspendedAt: instant.nullable().describe('Since when its writes are refused; null when active'),
+  suspendReason: z.string().nullable(),
 });
 
 const priceLine = z.object({
@@ -204,7 +206,7 @@ export const transactionResponse = z.object({
   at: instant,
 });
 
-const listOf = <T extends z.ZodType>(item: T) =>
+export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 
 export const projectParams = orgParams.extend({ project: z.string().min(1).max(64) });
@@ -357,6 +359,38 @@ export const sessionResponse = z.object({
     .describe('Send back as X-CSRF-Token on every write made with the session cookie'),
   expiresAt: instant,
 });
+
+/** What deleting an org removes, by kind of record. */
+const orgRecordCounts = z.object({
+  grants: z.number().int(),
+  transactions: z.number().int(),
+  holds: z.number().int(),
+  projects: z.number().int(),
+  allowances: z.number().int(),
+  members: z.number().int(),
+  apiKeys: z.number().int(),
+  purchases: z.number().int(),
+});
+export const orgDeletionResponse = z.object({
+  org: z.object({ id: z.string(), name: z.string() }),
+  confirmWith: z.string().describe("Send as `confirm` to DELETE the org: the org's name"),
+  credits: z.object({ available: amount, held: amount }).describe('Lost with the org'),
+  counts: orgRecordCounts,
+  permanent: z.literal(true),
+  alternative: z.string().describe('Suspending keeps the credits and the history'),
+});
+export const deleteOrgBody = z.object({
+  confirm: z.string().max(200).describe("The org's name exactly (or its id)"),
+});
+export const orgDeletedResponse = z.object({
+  deleted: z.literal(true),
+  org: z.string(),
+  removed: orgRecordCounts,
+});
+export const suspendOrgBody = z
+  .object({ reason: text(1000).nullable().optional() })
+  .nullish()
+  .describe('Optional');
 
 export const problemResponse = z
   .object({

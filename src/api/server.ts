@@ -3,6 +3,9 @@
  * (which also make the OpenAPI document), refusals become problem documents through the one table
  * in `errors.ts`, and every route says which role it needs.
  */
+import type { Billing } from '../billing/billing.js';
+import { registerPlanRoutes } from './routes/plan-routes.js';
+import { registerPurchaseRoutes } from './routes/purchase-routes.js';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -33,6 +36,9 @@ import { registerLedgerRoutes } from './routes/ledger-routes.js';
 import { registerOrgRoutes } from './routes/org-routes.js';
 import { registerReadRoutes } from './routes/read-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
+import { registerOrgLifecycleRoutes } from './routes/org-lifecycle-routes.js';
+import { OrgLifecycle, type BillingRecords } from './org-lifecycle.js';
+import { refuseWritesWhileSuspended } from './suspension-gate.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -45,6 +51,7 @@ declare module 'fastify' {
 
 export interface ServerOptions {
   ledger: Ledger;
+  billing: Billing;
   access: Access;
   responses: ResponseStore;
   clock: Clock;
@@ -55,16 +62,20 @@ export interface ServerOptions {
   rateLimitPerSecond?: number;
   /** Mark session cookies Secure (behind HTTPS). */
   secureCookies?: boolean;
+  /** Billing's records of each org, removed with the org; none counted or removed without. */
+  billingStore?: BillingRecords;
 }
 
 export interface RouteContext {
   ledger: Ledger;
+  billing: Billing;
   access: Access;
   idempotency: HttpIdempotency;
   metrics: Metrics;
   clock: Clock;
   secureCookies: boolean;
   ready: () => Promise<boolean>;
+  lifecycle: OrgLifecycle;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -89,12 +100,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
   const context: RouteContext = {
     ledger: options.ledger,
+    billing: options.billing,
     access: options.access,
     idempotency: new HttpIdempotency(options.responses, () => options.clock.now()),
     metrics,
     clock: options.clock,
     secureCookies: options.secureCookies ?? false,
     ready: options.ready,
+    lifecycle: new OrgLifecycle({
+      ledger: options.ledger,
+      access: options.access,
+      responses: options.responses,
+      billing: options.billingStore,
+    }),
   };
 
   // Cookies are read only when a request has no API key (see `identify`): most calls carry a key.
@@ -143,6 +161,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // from parsing or validation (400, 413, 415), and costs no more than its headers.
     const need = request.routeOptions.config.need;
     if (need !== undefined) authorize(request, need, (request.params as { org?: string }).org);
+    await refuseWritesWhileSuspended(request, options.access);
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -195,6 +214,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerReadRoutes(typed, context);
   registerAccessRoutes(typed, context);
   registerSpendingRoutes(typed, context);
+  registerPlanRoutes(typed, context);
+  registerPurchaseRoutes(typed, context);
+  registerOrgLifecycleRoutes(typed, context);
   return app;
 }
 

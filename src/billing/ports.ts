@@ -51,10 +51,18 @@ export interface BillingStore {
   /** Newest first; `before` is the keyset position (createdAt, id) of the previous page's last. */
   listPurchases(
     orgId: string,
-    options: { limit: number; before?: { createdAt: Instant; id: string }; status?: PurchaseStatus },
+    options: {
+      limit: number;
+      before?: { createdAt: Instant; id: string };
+      status?: PurchaseStatus;
+    },
   ): Promise<Purchase[]>;
   /** Sets the provider's reference and payment page once the checkout is started. */
-  setCheckout(purchaseId: string, providerRef: string | null, paymentUrl: string | null): Promise<void>;
+  setCheckout(
+    purchaseId: string,
+    providerRef: string | null,
+    paymentUrl: string | null,
+  ): Promise<void>;
   /**
    * Moves the purchase to `transition.to` if its status is one of `transition.from`, atomically:
    * of two concurrent confirmations only one moves it. Answers the purchase as it is afterwards
@@ -110,7 +118,8 @@ export interface PaymentEvent {
   readonly id: string;
   readonly provider: PaymentProviderName;
   readonly providerRef: string;
-  /** Tally's purchase id, when the provider carries it back. */
+  /** Tally's purchase id and its org, when the provider carries them back (metadata). */
   readonly purchaseId: string | null;
+  readonly orgId: string | null;
   readonly outcome: PaymentCheck;
 }

@@ -115,4 +115,31 @@ describe('ApiClient', () => {
     expect(calls[0]?.url).toBe('http://host:1/v1/orgs/o/transactions?type=usage%2Cgrant&limit=5');
     expect(header(calls[0], 'authorization')).toBeUndefined();
   });
+
+  it('reads a file as bytes, and its problems still as ApiProblem', async () => {
+    const pdf = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x2d, 0x00, 0xff]);
+    const calls: Call[] = [];
+    const answers = [
+      new Response(pdf, { status: 200, headers: { 'content-type': 'application/pdf' } }),
+      new Response(JSON.stringify({ code: 'invoice_not_issued', detail: 'not yet' }), {
+        status: 409,
+        headers: { 'content-type': 'application/problem+json' },
+      }),
+    ];
+    const fetch = (async (url: string | URL | Request, init?: RequestInit) => {
+      calls.push({ url: String(url), init: init ?? {} });
+      const answer = answers.shift();
+      if (!answer) throw new Error('no more answers');
+      return answer;
+    }) as typeof globalThis.fetch;
+    const client = new ApiClient({ url: 'http://host:1', key: 'k', fetch, sleep: noSleep });
+    const file = await client.getBytes('/v1/orgs/o/purchases/p/invoice.pdf');
+    expect(file.body).toEqual(pdf);
+    expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(header(calls[0], 'idempotency-key')).toBeUndefined();
+    await expect(client.getBytes('/v1/orgs/o/purchases/q/invoice.pdf')).rejects.toMatchObject({
+      status: 409,
+      code: 'invoice_not_issued',
+    });
+  });
 });

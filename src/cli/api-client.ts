@@ -41,6 +41,8 @@ export interface RequestOptions {
   query?: Readonly<Record<string, string | number | undefined>>;
   /** Sent as Idempotency-Key; writes get a fresh one when none is given. */
   idempotencyKey?: string;
+  /** Read a successful answer as raw bytes (a PDF), not as JSON; problems are still JSON. */
+  bytes?: boolean;
 }
 
 export interface Answer<T> {
@@ -74,6 +76,11 @@ export class ApiClient {
     return this.request<T>('GET', path, query ? { query } : {});
   }
 
+  /** A GET whose answer is a file (an invoice PDF): the body is its bytes. */
+  getBytes(path: string, query?: RequestOptions['query']): Promise<Answer<Uint8Array>> {
+    return this.request<Uint8Array>('GET', path, { ...(query ? { query } : {}), bytes: true });
+  }
+
   post<T>(path: string, body: unknown, idempotencyKey?: string): Promise<Answer<T>> {
     return this.request<T>('POST', path, {
       body,
@@ -87,7 +94,9 @@ export class ApiClient {
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
     const url = `${this.url}${path}${queryString(options.query)}`;
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = {
+      accept: options.bytes ? '*/*' : 'application/json',
+    };
     if (this.options.key) headers.authorization = `Bearer ${this.options.key}`;
     if (options.idempotencyKey !== undefined) headers['idempotency-key'] = options.idempotencyKey;
     let body: string | undefined;
@@ -111,6 +120,24 @@ export class ApiClient {
         if (!repeatable || attempt === this.attempts) break;
         await this.sleep(backoffMs(attempt));
         continue;
+      }
+      if (response.ok && options.bytes) {
+        const bytes = await response.arrayBuffer().catch((error: unknown) => {
+          lastFailure = error;
+          return undefined;
+        });
+        if (bytes === undefined) {
+          if (!repeatable || attempt === this.attempts) break;
+          await this.sleep(backoffMs(attempt));
+          continue;
+        }
+        return {
+          status: response.status,
+          body: new Uint8Array(bytes) as T,
+          headers: response.headers,
+          replayed: false,
+          attempts: attempt,
+        };
       }
       const text = await response.text().catch((error: unknown) => {
         lastFailure = error;

@@ -10,13 +10,26 @@ import type {
   featureListResponse,
   grantResponse,
   holdResponse,
+  orgDeletedResponse,
+  orgDeletionResponse,
   orgResponse,
   statementResponse,
   transactionListResponse,
   transactionResponse,
 } from '../api/schemas.js';
+import type {
+  historyResponse,
+  orgPlanResponse,
+  packListResponse,
+  planComparisonResponse,
+  planListResponse,
+  purchaseListResponse,
+  purchaseResponse,
+} from '../api/billing-schemas.js';
 
 export type OrgBody = z.infer<typeof orgResponse>;
+export type OrgDeletionBody = z.infer<typeof orgDeletionResponse>;
+export type OrgDeletedBody = z.infer<typeof orgDeletedResponse>;
 export type FeatureListBody = z.infer<typeof featureListResponse>;
 export type FeatureBody = FeatureListBody['data'][number];
 export type GrantBody = z.infer<typeof grantResponse>;
@@ -27,3 +40,13 @@ export type TransactionBody = z.infer<typeof transactionResponse>;
 export type TransactionListBody = z.infer<typeof transactionListResponse>;
 export type StatementBody = z.infer<typeof statementResponse>;
 export type CreatedKeyBody = z.infer<typeof createdKeyResponse>;
+export type PlanListBody = z.infer<typeof planListResponse>;
+export type PlanBody = PlanListBody['data'][number];
+export type PackListBody = z.infer<typeof packListResponse>;
+export type PackBody = PackListBody['data'][number];
+export type OrgPlanBody = z.infer<typeof orgPlanResponse>;
+export type PlanComparisonBody = z.infer<typeof planComparisonResponse>;
+export type PurchaseBody = z.infer<typeof purchaseResponse>;
+export type PurchaseListBody = z.infer<typeof purchaseListResponse>;
+export type HistoryListBody = z.infer<typeof historyResponse>;
+export type HistoryItemBody = HistoryListBody['data'][number];

@@ -14,7 +14,11 @@ import { registerFeaturesCommand } from './features-command.js';
 import { registerGrantCommand } from './grant-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerOrgsCommand } from './orgs-command.js';
+import { registerPacksCommand } from './packs-command.js';
+import { registerPlanCommand } from './plan-command.js';
+import { registerPlansCommand } from './plans-command.js';
 import { registerProjectsCommand } from './projects-command.js';
+import { registerPurchasesCommand } from './purchases-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStatementCommand } from './statement-command.js';
 import { registerTxCommand } from './tx-command.js';
@@ -62,6 +66,10 @@ Examples:
   registerStatementCommand(program, contextOf);
   registerProjectsCommand(program, contextOf);
   registerAllowancesCommand(program, contextOf);
+  registerPlansCommand(program, contextOf);
+  registerPacksCommand(program, contextOf);
+  registerPlanCommand(program, contextOf);
+  registerPurchasesCommand(program, contextOf);
   registerDemoCommand(program, contextOf);
   return program;
 }

@@ -1,8 +1,9 @@
-/** `tally orgs create` and `tally orgs show`. */
+/** `tally orgs create` and `tally orgs show`; suspending and deleting in org-lifecycle-command.ts. */
 import type { Command } from 'commander';
 import type { OrgBody } from './api-types.js';
 import { orgPath, type CommandContext } from './command-context.js';
 import { parseCredits, parseInstant } from './parse-arguments.js';
+import { registerOrgLifecycleCommands } from './org-lifecycle-command.js';
 import { formatPairs } from './table.js';
 import { formatZoned } from './zoned-time.js';
 
@@ -18,7 +19,7 @@ export function registerOrgsCommand(
   program: Command,
   contextOf: (command: Command) => CommandContext,
 ): void {
-  const orgs = program.command('orgs').description('create and show orgs');
+  const orgs = program.command('orgs').description('create, show, suspend, resume and delete orgs');
   orgs
     .command('create <name>')
     .description('create an org (root key)')
@@ -51,6 +52,7 @@ export function registerOrgsCommand(
       const org = (await context.client.get<OrgBody>(orgPath(id))).body;
       context.print(org, () => renderOrg(org));
     });
+  registerOrgLifecycleCommands(orgs, contextOf, renderOrg);
 }
 
 export function renderOrg(org: OrgBody): string {
@@ -60,5 +62,11 @@ export function renderOrg(org: OrgBody): string {
     ['timezone', org.timezone],
     ['plan', org.plan ?? '-'],
     ['created', `${formatZoned(org.createdAt, org.timezone)} (${org.timezone})`],
+    ...(org.suspendedAt
+      ? ([
+          ['suspended', `${formatZoned(org.suspendedAt, org.timezone)} (${org.timezone})`],
+          ['reason', org.suspendReason ?? '-'],
+        ] as const)
+      : []),
   ]);
 }

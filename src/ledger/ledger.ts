@@ -38,6 +38,7 @@ import type {
   IdGenerator,
   LedgerStore,
   OrgChanges,
+  OrgRowCounts,
   OrgState,
   TransactionCursor,
   TransactionFilter,
@@ -163,6 +164,13 @@ export interface Ledger {
    * them without waiting for the org's next write. Answers how many orgs were advanced.
    */
   advanceDue(): Promise<number>;
+  /** The org's rows in the ledger, table by table: what `deleteOrg` would remove. */
+  countOrgRows(orgId: string): Promise<Result<OrgRowCounts>>;
+  /**
+   * Removes the org and its whole ledger (grants, log, holds, settings, idempotency keys) for
+   * good, in one step that no write of the org straddles; afterwards it is `unknown_org`.
+   */
+  deleteOrg(orgId: string): Promise<Result<OrgRowCounts>>;
 }
 
 export interface LedgerDependencies {
@@ -712,6 +720,16 @@ class LedgerEngine implements Ledger {
 
   purgeIdempotencyKeys(): Promise<number> {
     return this.store.purgeStoredResponses(this.clock.now() - IDEMPOTENCY_RETENTION_MS);
+  }
+
+  async countOrgRows(orgId: string): Promise<Result<OrgRowCounts>> {
+    const counts = await this.store.countOrgRows(orgId);
+    return counts ? ok(counts) : unknownOrg(orgId);
+  }
+
+  async deleteOrg(orgId: string): Promise<Result<OrgRowCounts>> {
+    const removed = await this.store.deleteOrg(orgId);
+    return removed ? ok(removed) : unknownOrg(orgId);
   }
 }
 

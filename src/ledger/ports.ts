@@ -161,5 +161,26 @@ export interface LedgerStore {
    * lapse or a new allowance period. At most `limit` of them.
    */
   orgsWithDueEvents(at: Instant, limit: number): Promise<string[]>;
+  /** The org's rows, table by table: what deleting it would remove. Undefined: no such org. */
+  countOrgRows(orgId: string): Promise<OrgRowCounts | undefined>;
+  /**
+   * Removes the org and every ledger row of it in one transaction, in turn with its writes: a
+   * write commits wholly before the removal or finds no org (`unknown_org`), never half an org.
+   * Answers what was removed; undefined when there is no such org.
+   */
+  deleteOrg(orgId: string): Promise<OrgRowCounts | undefined>;
   close(): Promise<void>;
+}
+
+/** How many rows an org has in each table of the ledger. */
+export interface OrgRowCounts {
+  readonly grants: number;
+  readonly schedules: number;
+  readonly holds: number;
+  readonly transactions: number;
+  readonly entries: number;
+  readonly projects: number;
+  readonly allowances: number;
+  /** Responses kept under the org's idempotency keys. */
+  readonly storedResponses: number;
 }

@@ -163,5 +163,59 @@ export function runAccessContract(name: string, open: () => Promise<AccessStores
       expect(await responses.find('root', 'k1')).toBeUndefined();
       expect(await responses.find('root', 'k2')).toEqual(first);
     });
+
+    it('suspends an org once, keeps the first suspension, and resumes it', async () => {
+      const { access, acme, other } = await setUp();
+      expect(await access.getSuspension(acme)).toBeUndefined();
+      const first = { orgId: acme, suspendedAt: T0, reason: 'unpaid invoice ✉' };
+      expect(await access.suspend(first)).toEqual(first);
+      expect(await access.suspend({ orgId: acme, suspendedAt: T0 + 5, reason: null })).toEqual(
+        first,
+      );
+      expect(await access.getSuspension(acme)).toEqual(first);
+      expect(await access.getSuspension(other)).toBeUndefined();
+      expect(await access.resume(other)).toBe(false);
+      expect(await access.resume(acme)).toBe(true);
+      expect(await access.getSuspension(acme)).toBeUndefined();
+      expect(await access.resume(acme)).toBe(false);
+    });
+
+    it("deletes one org's keys, members, sessions and suspension, and nothing of another", async () => {
+      const { access, responses, acme, other } = await setUp();
+      await access.insertKey(key('key_1', acme));
+      await access.insertKey(key('key_2', acme));
+      await access.insertKey(key('key_3', other));
+      await access.insertMember(member('mem_1', acme, 'ana@example.com'));
+      await access.insertMember(member('mem_2', other, 'ana@example.com'));
+      await access.insertSession(session('ses_1', 'mem_1', acme, T0 + 5000));
+      await access.insertSession(session('ses_2', 'mem_2', other, T0 + 5000));
+      await access.suspend({ orgId: acme, suspendedAt: T0, reason: null });
+      await access.suspend({ orgId: other, suspendedAt: T0, reason: null });
+
+      expect(await access.deleteOrg(acme)).toEqual({ apiKeys: 2, members: 1, sessions: 1 });
+      expect(await access.listKeys(acme)).toEqual([]);
+      expect(await access.findKeyByHash('hash-key_1')).toBeUndefined();
+      expect(await access.listMembers(acme)).toEqual([]);
+      expect(await access.findSessionByHash('session-ses_1')).toBeUndefined();
+      expect(await access.getSuspension(acme)).toBeUndefined();
+      expect(await access.deleteOrg(acme)).toEqual({ apiKeys: 0, members: 0, sessions: 0 });
+
+      expect((await access.listKeys(other)).map((k) => k.id)).toEqual(['key_3']);
+      expect((await access.listMembers(other)).map((m) => m.id)).toEqual(['mem_2']);
+      expect(await access.findSessionByHash('session-ses_2')).toBeDefined();
+      expect(await access.getSuspension(other)).toBeDefined();
+
+      // The HTTP responses of the org's scopes go too; an id is matched exactly, `_` included.
+      const stored = { requestHash: 'h', status: 201, body: '{}' };
+      const scopes = [`keys:${acme}`, `members:${acme}`, `keys:${other}`, 'orgs', `x${acme}`];
+      for (const scope of scopes) await responses.save(scope, 'k1', stored, T0);
+      await responses.save('keys:org-abc', 'k1', stored, T0);
+      expect(await responses.deleteOrg('org_abc')).toBe(0);
+      expect(await responses.deleteOrg(acme)).toBe(2);
+      expect(await responses.find(`keys:${acme}`, 'k1')).toBeUndefined();
+      expect(await responses.find(`members:${acme}`, 'k1')).toBeUndefined();
+      for (const scope of [`keys:${other}`, 'orgs', `x${acme}`, 'keys:org-abc'])
+        expect(await responses.find(scope, 'k1'), scope).toEqual(stored);
+    });
   });
 }

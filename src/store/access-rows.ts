@@ -1,5 +1,5 @@
 /** Rows of keys, members and sessions to records; the same columns in every adapter. */
-import type { Role } from '../access/model.js';
+import type { Role, Suspension } from '../access/model.js';
 import type { StoredKey, StoredMember, StoredSession } from '../access/ports.js';
 
 type Row = Record<string, unknown>;
@@ -42,5 +42,13 @@ export function sessionFromRow(row: Row): StoredSession {
     csrfToken: row.csrf_token as string,
     createdAt: Number(row.created_at as bigint),
     expiresAt: Number(row.expires_at as bigint),
+  };
+}
+
+export function suspensionFromRow(row: Row): Suspension {
+  return {
+    orgId: row.org_id as string,
+    suspendedAt: Number(row.suspended_at as bigint),
+    reason: row.reason as string | null,
   };
 }

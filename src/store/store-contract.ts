@@ -257,5 +257,82 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       expect(captured.ok ? 'ok' : captured.refusal.code).toBe('unknown_hold');
       expect(expectOk(await ledger.transactions(other.id)).data).toHaveLength(0);
     });
+
+    it('deletes an org with every row of it, and nothing of another', async () => {
+      const { store, ledger, org } = await setUp();
+      const other = expectOk(
+        await ledger.createOrg({ name: 'Other', allowance: { credits: credits(10) } }),
+      );
+      expectOk(await ledger.createProject(org, { id: 'p1', name: 'Project one' }));
+      expectOk(await ledger.setAllowance(org, 'ana', { credits: credits(50), period: 'month' }));
+      expectOk(
+        await ledger.charge(org, {
+          feature: 'image',
+          user: 'ana',
+          project: 'p1',
+          idempotencyKey: 'k1',
+        }),
+      );
+      expectOk(await ledger.hold(org, { feature: 'image' }));
+      expectOk(await ledger.charge(other.id, { feature: 'image' }));
+      const otherBefore = expectOk(await ledger.countOrgRows(other.id));
+
+      const counted = expectOk(await ledger.countOrgRows(org));
+      // The allowance's grant and schedule, the log of grant, charge and hold, one of each.
+      expect(counted).toMatchObject({
+        grants: 1,
+        schedules: 1,
+        holds: 1,
+        transactions: 3,
+        projects: 1,
+        allowances: 1,
+        storedResponses: 1,
+      });
+      expect(counted.entries).toBeGreaterThanOrEqual(3);
+      expect(expectOk(await ledger.deleteOrg(org))).toEqual(counted);
+
+      const gone = await ledger.getOrg(org);
+      expect(gone.ok ? 'found' : gone.refusal.code).toBe('unknown_org');
+      expect(await store.countOrgRows(org)).toBeUndefined();
+      expect(await store.loadState(org)).toBeUndefined();
+      expect(await store.listGrants(org)).toEqual([]);
+      expect(await store.listTransactions(org, {}, 10, undefined)).toEqual([]);
+      // Writes that come after find no org, and make none again.
+      for (const late of [
+        await ledger.charge(org, { feature: 'image', idempotencyKey: 'k1' }),
+        await ledger.grant(org, { kind: 'promo', credits: credits(5) }),
+        await ledger.createProject(org, { id: 'p2', name: 'Project two' }),
+      ]) {
+        expect(late.ok ? 'written' : late.refusal.code).toBe('unknown_org');
+      }
+      expect(await store.getOrg(org)).toBeUndefined();
+      expect(await store.listGrants(org)).toEqual([]);
+      const again = await ledger.deleteOrg(org);
+      expect(again.ok ? 'deleted' : again.refusal.code).toBe('unknown_org');
+
+      expect(expectOk(await ledger.countOrgRows(other.id))).toEqual(otherBefore);
+      expect(expectOk(await ledger.balance(other.id)).available).toBe(credits(2));
+    });
+
+    it('lets no write of an org land after its deletion, however they interleave', async () => {
+      const { store, ledger, org } = await setUp();
+      expectOk(await ledger.grant(org, { kind: 'purchase', credits: credits(1000) }));
+      const before = Array.from({ length: 20 }, (_, index) =>
+        ledger.charge(org, { feature: 'image', idempotencyKey: `before-${index}` }),
+      );
+      const deletion = ledger.deleteOrg(org);
+      const after = Array.from({ length: 20 }, () =>
+        ledger.grant(org, { kind: 'promo', credits: credits(1) }),
+      );
+      for (const result of await Promise.all([...before, ...after])) {
+        expect(result.ok ? 'written' : result.refusal.code).toMatch(/^(written|unknown_org)$/);
+      }
+      expectOk(await deletion);
+      expect(await store.getOrg(org)).toBeUndefined();
+      expect(await store.listGrants(org)).toEqual([]);
+      expect(await store.listTransactions(org, {}, 10, undefined)).toEqual([]);
+      const late = await ledger.charge(org, { feature: 'image' });
+      expect(late.ok ? 'written' : late.refusal.code).toBe('unknown_org');
+    });
   });
 }

@@ -1,5 +1,6 @@
 /** The writes of the ledger: grants, charges, holds, captures, voids and refunds. */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { spenderOf } from '../spender.js';
 import type { WriteResult } from '../../ledger/ledger.js';
 import { creditsField, optionalCredits, optionalInstant } from '../parse.js';
 import { presentCharge, presentGrant, presentHold, presentTransaction } from '../present.js';
@@ -32,7 +33,7 @@ const problems = {
   422: problemResponse,
 };
 
-export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteContext): void {
+export function registerLedgerRoutes(app: ZodApp, { ledger, access, metrics }: RouteContext): void {
   const send = <T>(
     reply: FastifyReply,
     result: WriteResult<T>,
@@ -41,14 +42,17 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
   ) => sendWrite(reply, metrics, result, status, present);
 
   /** Who and what an AI action is for, as charges and holds take it. */
-  const attribution = (body: {
-    user?: string | null | undefined;
-    project?: string | null | undefined;
-    model?: string | null | undefined;
-    note?: string | null | undefined;
-    metadata?: Record<string, unknown> | null | undefined;
-  }) => ({
-    user: body.user ?? null,
+  const attribution = async (
+    request: FastifyRequest,
+    body: {
+      user?: string | null | undefined;
+      project?: string | null | undefined;
+      model?: string | null | undefined;
+      note?: string | null | undefined;
+      metadata?: Record<string, unknown> | null | undefined;
+    },
+  ) => ({
+    user: body.user === undefined ? await spenderOf(request, access) : body.user,
     project: body.project ?? null,
     model: body.model ?? null,
     note: body.note ?? null,
@@ -106,7 +110,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
         feature: body.feature,
         ...(body.quantities === undefined ? {} : { quantities: body.quantities }),
         ...(body.status === undefined ? {} : { status: body.status }),
-        ...attribution(body),
+        ...(await attribution(request, body)),
         ...common(request, body.at),
       });
       // A replay is the same charge again: counted once, when it was made.
@@ -139,7 +143,7 @@ export function registerLedgerRoutes(app: ZodApp, { ledger, metrics }: RouteCont
         ...(body.quantities === undefined ? {} : { quantities: body.quantities }),
         ...(credits === undefined ? {} : { credits }),
         ...(body.ttlSeconds === undefined ? {} : { ttlSeconds: body.ttlSeconds }),
-        ...attribution(body),
+        ...(await attribution(request, body)),
         ...common(request, body.at),
       });
       return send(reply, result, 201, presentHold);

@@ -11,6 +11,7 @@ import {
   putFeatureBody,
 } from '../schemas.js';
 import type { RouteContext, ZodApp } from './route-context.js';
+import { DEFAULT_PLAN_ID } from '../../billing/org-plan.js';
 import { sendProblem } from '../errors.js';
 
 const problems = {
@@ -21,7 +22,10 @@ const problems = {
   409: problemResponse,
 };
 
-export function registerOrgRoutes(app: ZodApp, { ledger, idempotency }: RouteContext): void {
+export function registerOrgRoutes(
+  app: ZodApp,
+  { ledger, access, billing, idempotency }: RouteContext,
+): void {
   app.post(
     '/v1/orgs',
     {
@@ -38,14 +42,18 @@ export function registerOrgRoutes(app: ZodApp, { ledger, idempotency }: RouteCon
       const allowance = optionalCredits(body.allowance?.credits, 'allowance.credits');
       const at = optionalInstant(body.at, 'at');
       return idempotency.run(request, reply, 'orgs', async () => {
-        const created = await ledger.createOrg({
-          name: body.name,
-          ...(body.timezone === undefined ? {} : { timeZone: body.timezone }),
-          plan: body.plan ?? null,
-          ...(allowance === undefined ? {} : { allowance: { credits: allowance } }),
-          ...(at === undefined ? {} : { at }),
-        });
-        return { status: 201, body: presentOrg(valueOf(created)) };
+        const plan = body.plan == null ? undefined : valueOf(await billing.getPlan(body.plan));
+        const created = valueOf(
+          await ledger.createOrg({
+            name: body.name,
+            ...(body.timezone === undefined ? {} : { timeZone: body.timezone }),
+            plan: plan?.id ?? DEFAULT_PLAN_ID,
+            ...(allowance === undefined ? {} : { allowance: { credits: allowance } }),
+            ...(at === undefined ? {} : { at }),
+          }),
+        );
+        if (plan) valueOf(await billing.startOrg(created, plan.id, allowance !== undefined));
+        return { status: 201, body: presentOrg(created) };
       });
     },
   );
@@ -63,7 +71,13 @@ export function registerOrgRoutes(app: ZodApp, { ledger, idempotency }: RouteCon
     },
     async (request, reply) => {
       const org = await ledger.getOrg(request.params.org);
-      return org.ok ? presentOrg(org.value) : sendProblem(reply, org.refusal);
+      if (!org.ok) return sendProblem(reply, org.refusal);
+      // The plan in force now, which changes over time, not the one the org was created with.
+      const plan = await billing.orgPlan(org.value.id);
+      return {
+        ...presentOrg(org.value, await access.suspensionOf(org.value.id)),
+        plan: plan.ok ? plan.value.plan.id : org.value.plan,
+      };
     },
   );
 

@@ -16,6 +16,7 @@ import {
   updateProjectBody,
 } from '../schemas.js';
 import { sendWrite, writeOptions } from './ledger-write.js';
+import { KEY_SPENDER_PREFIX, spenderOf } from '../spender.js';
 import type { RouteContext, ZodApp } from './route-context.js';
 
 const problems = {
@@ -36,7 +37,10 @@ const budgetOf = (
         period: budget.period,
       };
 
-export function registerSpendingRoutes(app: ZodApp, { ledger, metrics }: RouteContext): void {
+export function registerSpendingRoutes(
+  app: ZodApp,
+  { ledger, access, metrics }: RouteContext,
+): void {
   app.get(
     '/v1/orgs/:org/projects',
     {
@@ -151,6 +155,34 @@ export function registerSpendingRoutes(app: ZodApp, { ledger, metrics }: RouteCo
   );
 
   app.get(
+    '/v1/orgs/:org/my-allowance',
+    {
+      config: { need: 'viewer' },
+      schema: {
+        tags: ['allowances'],
+        summary:
+          "The caller's own allowance (a member's, by email, or an API key's), with what is left",
+        params: orgParams,
+        response: { 200: allowanceResponse, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const me = await spenderOf(request, access);
+      const allowances = await ledger.listAllowances(request.params.org);
+      if (!allowances.ok) return sendProblem(reply, allowances.refusal);
+      const found = me === null ? undefined : allowances.value.find((a) => a.user === me);
+      if (!found) {
+        return sendProblem(reply, {
+          code: 'unknown_allowance',
+          message: me === null ? 'root has no allowance' : `${me} has no allowance`,
+          details: { user: me },
+        });
+      }
+      return presentAllowance(found);
+    },
+  );
+
+  app.get(
     '/v1/orgs/:org/allowances/:user',
     {
       config: { need: 'viewer' },
@@ -192,7 +224,20 @@ export function registerSpendingRoutes(app: ZodApp, { ledger, metrics }: RouteCo
     },
     async (request, reply) => {
       const { body } = request;
-      const result = await ledger.setAllowance(request.params.org, request.params.user, {
+      const { org, user } = request.params;
+      // An allowance for a key needs the key: one for a mistyped id would limit nobody.
+      if (user.startsWith(KEY_SPENDER_PREFIX)) {
+        const keyId = user.slice(KEY_SPENDER_PREFIX.length);
+        const keys = await access.listKeys(org);
+        if (!keys.some((key) => key.id === keyId && key.revokedAt === null)) {
+          return sendProblem(reply, {
+            code: 'unknown_key',
+            message: `no API key ${keyId} in this org`,
+            details: { key: keyId },
+          });
+        }
+      }
+      const result = await ledger.setAllowance(org, user, {
         credits: creditsField(body.credits, 'credits', { allowZero: true }),
         period: body.period,
         ...writeOptions(request),

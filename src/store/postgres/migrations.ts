@@ -141,6 +141,13 @@ const COMMIT_FUNCTION_V3 = COMMIT_FUNCTION_V1.replace(
   INSERT INTO stored_responses`,
 );
 
+/** Version 5 of `tally_commit`: version 3 that also moves a schedule's end (a plan change). */
+const COMMIT_FUNCTION_V5 = COMMIT_FUNCTION_V3.replace(
+  'ON CONFLICT (id) DO UPDATE SET next_at = excluded.next_at;',
+  'ON CONFLICT (id) DO UPDATE SET next_at = excluded.next_at, end_at = excluded.end_at;',
+);
+if (COMMIT_FUNCTION_V5 === COMMIT_FUNCTION_V3) throw new Error('tally_commit v5 did not apply');
+
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -351,6 +358,123 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (org_id, "user")
       );
       ${COMMIT_FUNCTION_V3}
+    `,
+  },
+  {
+    version: 4,
+    name: 'billing',
+    sql: `
+      -- Money is in minor units of the row's currency (cents for USD), credits in micro-credits.
+      CREATE TABLE plans (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        description text NOT NULL,
+        currency text NOT NULL,
+        price_per_credit bigint NOT NULL CHECK (price_per_credit >= 0),
+        monthly_fee bigint NOT NULL CHECK (monthly_fee >= 0),
+        monthly_allowance bigint NOT NULL CHECK (monthly_allowance >= 0),
+        expires boolean NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        archived_at bigint
+      );
+
+      CREATE TABLE packs (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        credits bigint NOT NULL CHECK (credits > 0),
+        price bigint NOT NULL CHECK (price >= 0),
+        currency text NOT NULL,
+        created_at bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        archived_at bigint
+      );
+
+      -- No foreign key to orgs here or in purchases: billing is a port of its own, and each store
+      -- removes its part of an org. id keeps two lines that start at the same instant in the
+      -- order they were added.
+      CREATE TABLE plan_changes (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        org_id text NOT NULL,
+        plan_id text NOT NULL REFERENCES plans (id),
+        starts_at bigint NOT NULL,
+        decided_at bigint NOT NULL,
+        decided_by text
+      );
+      CREATE INDEX plan_changes_by_org ON plan_changes (org_id, starts_at);
+
+      CREATE TABLE purchases (
+        id text PRIMARY KEY,
+        org_id text NOT NULL,
+        pack_id text REFERENCES packs (id),
+        description text NOT NULL,
+        credits bigint NOT NULL CHECK (credits > 0),
+        unit_price bigint,
+        amount bigint NOT NULL CHECK (amount >= 0),
+        currency text NOT NULL,
+        provider text NOT NULL,
+        provider_ref text,
+        payment_url text,
+        status text NOT NULL CHECK (status IN ('pending', 'paid', 'failed', 'refunded')),
+        buyer text NOT NULL,
+        created_at bigint NOT NULL,
+        paid_at bigint,
+        failed_at bigint,
+        refunded_at bigint,
+        failure_reason text,
+        grant_id text,
+        invoice_number text,
+        invoiced_at bigint
+      );
+      CREATE INDEX purchases_by_org ON purchases (org_id, created_at, id);
+      -- A provider's payment belongs to one purchase: its webhooks find it by reference.
+      CREATE UNIQUE INDEX purchases_by_provider_ref ON purchases (provider, provider_ref)
+        WHERE provider_ref IS NOT NULL;
+      CREATE UNIQUE INDEX purchases_by_invoice_number ON purchases (invoice_number)
+        WHERE invoice_number IS NOT NULL;
+
+      -- One row: the installation's next invoice number. It moves only in the transaction that
+      -- gives the number to a purchase (a sequence would leave gaps on rollback), and never goes
+      -- back.
+      CREATE TABLE invoice_counter (
+        id integer PRIMARY KEY CHECK (id = 1),
+        next bigint NOT NULL
+      );
+      INSERT INTO invoice_counter (id, next) VALUES (1, 1);
+
+      -- Something to buy on a fresh installation; root edits or archives them.
+      INSERT INTO plans (id, name, description, currency, price_per_credit, monthly_fee,
+                         monthly_allowance, expires, created_at, updated_at, archived_at)
+      VALUES
+        ('payg', 'Pay as you go', 'No subscription: buy credits when you need them.', 'USD',
+         3, 0, 0, false, 0, 0, NULL),
+        ('basic', 'Basic', '1,500 free credits every month and cheaper credits.', 'USD',
+         2, 2900, 1500000000, true, 0, 0, NULL),
+        ('pro', 'Pro', '5,000 free credits every month and the lowest price per credit.', 'USD',
+         1, 9900, 5000000000, true, 0, 0, NULL);
+      INSERT INTO packs (id, name, credits, price, currency, created_at, updated_at, archived_at)
+      VALUES
+        ('starter', 'Starter pack', 2500000000, 2500, 'USD', 0, 0, NULL),
+        ('studio', 'Studio pack', 12000000000, 10000, 'USD', 0, 0, NULL);
+    `,
+  },
+  {
+    version: 5,
+    name: 'plan changes move schedules',
+    sql: COMMIT_FUNCTION_V5,
+  },
+  {
+    version: 6,
+    name: 'org lifecycle',
+    sql: `
+      -- An org whose writes are refused until it is resumed; its credits and history stay.
+      CREATE TABLE org_suspensions (
+        org_id text PRIMARY KEY REFERENCES orgs (id),
+        suspended_at bigint NOT NULL,
+        reason text
+      );
+      -- Deleting an org removes its sessions by org.
+      CREATE INDEX sessions_by_org ON sessions (org_id);
     `,
   },
 ];

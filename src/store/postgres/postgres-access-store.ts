@@ -1,8 +1,14 @@
 /** Keys, members and sessions in the same PostgreSQL database as the ledger. */
 import type pg from 'pg';
-import type { ApiKey, Member, Role } from '../../access/model.js';
-import type { AccessStore, StoredKey, StoredMember, StoredSession } from '../../access/ports.js';
-import { keyFromRow, memberFromRow, sessionFromRow } from '../access-rows.js';
+import type { ApiKey, Member, Role, Suspension } from '../../access/model.js';
+import type {
+  AccessRowCounts,
+  AccessStore,
+  StoredKey,
+  StoredMember,
+  StoredSession,
+} from '../../access/ports.js';
+import { keyFromRow, memberFromRow, sessionFromRow, suspensionFromRow } from '../access-rows.js';
 
 type Row = Record<string, unknown>;
 
@@ -162,5 +168,47 @@ export class PostgresAccessStore implements AccessStore {
 
   async deleteExpiredSessions(before: number): Promise<number> {
     return this.run('DELETE FROM sessions WHERE expires_at <= $1', before);
+  }
+
+  async getSuspension(orgId: string): Promise<Suspension | undefined> {
+    const [row] = await this.all('SELECT * FROM org_suspensions WHERE org_id = $1', orgId);
+    return row ? suspensionFromRow(row) : undefined;
+  }
+
+  async suspend(suspension: Suspension): Promise<Suspension> {
+    // One statement: the new suspension, or the one already in force.
+    const [row] = await this.all(
+      `WITH added AS (
+         INSERT INTO org_suspensions (org_id, suspended_at, reason) VALUES ($1, $2, $3)
+         ON CONFLICT (org_id) DO NOTHING RETURNING *)
+       SELECT * FROM added UNION ALL SELECT * FROM org_suspensions WHERE org_id = $1`,
+      suspension.orgId,
+      suspension.suspendedAt,
+      suspension.reason,
+    );
+    return row ? suspensionFromRow(row) : suspension;
+  }
+
+  async resume(orgId: string): Promise<boolean> {
+    return (await this.run('DELETE FROM org_suspensions WHERE org_id = $1', orgId)) > 0;
+  }
+
+  async deleteOrg(orgId: string): Promise<AccessRowCounts> {
+    // One statement, so one transaction: sessions, the suspension, keys and members together.
+    const [row] = await this.all(
+      `WITH sessions AS (DELETE FROM sessions WHERE org_id = $1 RETURNING 1),
+            suspensions AS (DELETE FROM org_suspensions WHERE org_id = $1 RETURNING 1),
+            keys AS (DELETE FROM api_keys WHERE org_id = $1 RETURNING 1),
+            members AS (DELETE FROM members WHERE org_id = $1 RETURNING 1)
+       SELECT (SELECT count(*) FROM keys) AS api_keys, (SELECT count(*) FROM members) AS members,
+              (SELECT count(*) FROM sessions) AS sessions,
+              (SELECT count(*) FROM suspensions) AS suspensions`,
+      orgId,
+    );
+    return {
+      apiKeys: Number(row?.api_keys ?? 0),
+      members: Number(row?.members ?? 0),
+      sessions: Number(row?.sessions ?? 0),
+    };
   }
 }

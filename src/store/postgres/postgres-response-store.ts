@@ -28,4 +28,13 @@ export class PostgresResponseStore implements ResponseStore {
     ]);
     return result.rowCount ?? 0;
   }
+
+  async deleteOrg(orgId: string): Promise<number> {
+    // Compared as text, not with LIKE, where the `_` of org ids would match any character.
+    const result = await this.pool.query(
+      'DELETE FROM http_responses WHERE right(scope, length($1)) = $1',
+      [`:${orgId}`],
+    );
+    return result.rowCount ?? 0;
+  }
 }

@@ -3,8 +3,10 @@ import { createDatabase } from '../../../test/support/postgres-cluster.js';
 import { postgresAdminUrl } from '../../../test/support/postgres.js';
 import type { LedgerStore } from '../../ledger/ports.js';
 import { runAccessContract } from '../access-contract.js';
+import { runBillingContract } from '../billing-contract.js';
 import { runStoreContract } from '../store-contract.js';
 import { PostgresAccessStore } from './postgres-access-store.js';
+import { PostgresBillingStore } from './postgres-billing-store.js';
 import { openPostgres } from './postgres-database.js';
 import { PostgresResponseStore } from './postgres-response-store.js';
 import { PostgresStore } from './postgres-store.js';
@@ -32,6 +34,21 @@ describe.skipIf(!adminUrl)('postgres', () => {
       await store.close().catch(() => undefined);
       await databases.get(store)?.drop();
     },
+  });
+});
+
+describe.skipIf(!adminUrl)('postgres billing', () => {
+  runBillingContract('postgres', async () => {
+    const database = await createDatabase(adminUrl as string);
+    // Enough connections for the concurrency cases to race on several at once.
+    const pool = await openPostgres(database.url, { poolSize: 8 });
+    return {
+      billing: new PostgresBillingStore(pool),
+      async close() {
+        await pool.end();
+        await database.drop();
+      },
+    };
   });
 });
 

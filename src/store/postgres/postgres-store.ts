@@ -25,6 +25,8 @@ import type {
   WriteContext,
   WriteRequest,
 } from '../../ledger/ports.js';
+import type { OrgRowCounts } from '../../ledger/ports.js';
+import { countOrgRowsSql, ORG_TABLES, orgRowCountsFrom } from '../org-tables.js';
 import { priceLinesToJson } from '../rows.js';
 import { commitDocument, type OrgInBatch } from './commit-batch.js';
 import * as queries from './ledger-queries.js';
@@ -376,6 +378,45 @@ export class PostgresStore implements LedgerStore {
 
   orgsWithDueEvents(at: Instant, limit: number): Promise<string[]> {
     return queries.orgsWithDueEvents(this.pool, at, limit);
+  }
+
+  async countOrgRows(orgId: string): Promise<OrgRowCounts | undefined> {
+    const [row] = (await this.pool.query<Record<string, unknown>>(countOrgRowsSql('$1'), [orgId]))
+      .rows;
+    return row ? orgRowCountsFrom(row) : undefined;
+  }
+
+  /**
+   * Deletes under the org row's lock, the one `tally_commit` takes when it applies the org's
+   * writes: a batch that holds it commits first and its rows are deleted too; a batch that comes
+   * after finds no row at the version it expects, so its org is returned as conflicted, its rows
+   * are left out, and its writes are decided again, on no org: `unknown_org`.
+   */
+  async deleteOrg(orgId: string): Promise<OrgRowCounts | undefined> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const locked = await client.query('SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE', [orgId]);
+      if (locked.rowCount === 0) {
+        await client.query('ROLLBACK');
+        return undefined;
+      }
+      const removed: Record<string, number> = {};
+      for (const [name, table] of ORG_TABLES) {
+        removed[name] =
+          (await client.query(`DELETE FROM ${table} WHERE org_id = $1`, [orgId])).rowCount ?? 0;
+      }
+      await client.query('DELETE FROM orgs WHERE id = $1', [orgId]);
+      await client.query('COMMIT');
+      return removed as unknown as OrgRowCounts;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+      // A state cached here would be of an org that no longer is (or, on failure, maybe stale).
+      this.forget([orgId]);
+    }
   }
 
   async close(): Promise<void> {

@@ -212,4 +212,122 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: 'billing',
+    sql: `
+      -- Money is in minor units of the row's currency (cents for USD), credits in micro-credits.
+      CREATE TABLE plans (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        price_per_credit INTEGER NOT NULL CHECK (price_per_credit >= 0),
+        monthly_fee INTEGER NOT NULL CHECK (monthly_fee >= 0),
+        monthly_allowance INTEGER NOT NULL CHECK (monthly_allowance >= 0),
+        expires INTEGER NOT NULL CHECK (expires IN (0, 1)),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        archived_at INTEGER
+      ) STRICT;
+
+      CREATE TABLE packs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        credits INTEGER NOT NULL CHECK (credits > 0),
+        price INTEGER NOT NULL CHECK (price >= 0),
+        currency TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        archived_at INTEGER
+      ) STRICT;
+
+      -- No foreign key to orgs here or in purchases: billing is a port of its own, and each store
+      -- removes its part of an org. id keeps two lines that start at the same instant in the
+      -- order they were added.
+      CREATE TABLE plan_changes (
+        id INTEGER PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        plan_id TEXT NOT NULL REFERENCES plans (id),
+        starts_at INTEGER NOT NULL,
+        decided_at INTEGER NOT NULL,
+        decided_by TEXT
+      ) STRICT;
+      CREATE INDEX plan_changes_by_org ON plan_changes (org_id, starts_at);
+
+      CREATE TABLE purchases (
+        id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL,
+        pack_id TEXT REFERENCES packs (id),
+        description TEXT NOT NULL,
+        credits INTEGER NOT NULL CHECK (credits > 0),
+        unit_price INTEGER,
+        amount INTEGER NOT NULL CHECK (amount >= 0),
+        currency TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        provider_ref TEXT,
+        payment_url TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'failed', 'refunded')),
+        buyer TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        paid_at INTEGER,
+        failed_at INTEGER,
+        refunded_at INTEGER,
+        failure_reason TEXT,
+        grant_id TEXT,
+        invoice_number TEXT,
+        invoiced_at INTEGER
+      ) STRICT;
+      CREATE INDEX purchases_by_org ON purchases (org_id, created_at, id);
+      -- A provider's payment belongs to one purchase: its webhooks find it by reference.
+      CREATE UNIQUE INDEX purchases_by_provider_ref ON purchases (provider, provider_ref)
+        WHERE provider_ref IS NOT NULL;
+      CREATE UNIQUE INDEX purchases_by_invoice_number ON purchases (invoice_number)
+        WHERE invoice_number IS NOT NULL;
+
+      -- One row: the installation's next invoice number. It moves only in the transaction that
+      -- gives the number to a purchase, so numbers have no gaps, and never goes back.
+      CREATE TABLE invoice_counter (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        next INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO invoice_counter (id, next) VALUES (1, 1);
+
+      -- Something to buy on a fresh installation; root edits or archives them.
+      INSERT INTO plans (id, name, description, currency, price_per_credit, monthly_fee,
+                         monthly_allowance, expires, created_at, updated_at, archived_at)
+      VALUES
+        ('payg', 'Pay as you go', 'No subscription: buy credits when you need them.', 'USD',
+         3, 0, 0, 0, 0, 0, NULL),
+        ('basic', 'Basic', '1,500 free credits every month and cheaper credits.', 'USD',
+         2, 2900, 1500000000, 1, 0, 0, NULL),
+        ('pro', 'Pro', '5,000 free credits every month and the lowest price per credit.', 'USD',
+         1, 9900, 5000000000, 1, 0, 0, NULL);
+      INSERT INTO packs (id, name, credits, price, currency, created_at, updated_at, archived_at)
+      VALUES
+        ('starter', 'Starter pack', 2500000000, 2500, 'USD', 0, 0, NULL),
+        ('studio', 'Studio pack', 12000000000, 10000, 'USD', 0, 0, NULL);
+    `,
+  },
+  {
+    // The SQLite store's upsert moves a schedule's end itself; PostgreSQL needs a new
+    // tally_commit. Kept so that both adapters count the same versions.
+    version: 5,
+    name: 'plan changes move schedules',
+    sql: 'SELECT 1;',
+  },
+  {
+    version: 6,
+    name: 'org lifecycle',
+    sql: `
+      -- An org whose writes are refused until it is resumed; its credits and history stay.
+      CREATE TABLE org_suspensions (
+        org_id TEXT PRIMARY KEY REFERENCES orgs (id),
+        suspended_at INTEGER NOT NULL,
+        reason TEXT
+      ) STRICT;
+      -- Deleting an org removes its sessions by org.
+      CREATE INDEX sessions_by_org ON sessions (org_id);
+    `,
+  },
 ];

@@ -1,8 +1,14 @@
 /** Keys, members and sessions in the same SQLite file as the ledger. */
 import type Database from 'better-sqlite3';
-import type { ApiKey, Member, Role } from '../../access/model.js';
-import type { AccessStore, StoredKey, StoredMember, StoredSession } from '../../access/ports.js';
-import { keyFromRow, memberFromRow, sessionFromRow } from '../access-rows.js';
+import type { ApiKey, Member, Role, Suspension } from '../../access/model.js';
+import type {
+  AccessRowCounts,
+  AccessStore,
+  StoredKey,
+  StoredMember,
+  StoredSession,
+} from '../../access/ports.js';
+import { keyFromRow, memberFromRow, sessionFromRow, suspensionFromRow } from '../access-rows.js';
 
 type Row = Record<string, unknown>;
 
@@ -167,5 +173,38 @@ export class SqliteAccessStore implements AccessStore {
 
   async deleteExpiredSessions(before: number): Promise<number> {
     return this.run('DELETE FROM sessions WHERE expires_at <= ?', before);
+  }
+
+  async getSuspension(orgId: string): Promise<Suspension | undefined> {
+    const row = this.get('SELECT * FROM org_suspensions WHERE org_id = ?', orgId);
+    return row ? suspensionFromRow(row) : undefined;
+  }
+
+  async suspend(suspension: Suspension): Promise<Suspension> {
+    this.run(
+      `INSERT INTO org_suspensions (org_id, suspended_at, reason) VALUES (?, ?, ?)
+       ON CONFLICT (org_id) DO NOTHING`,
+      suspension.orgId,
+      suspension.suspendedAt,
+      suspension.reason,
+    );
+    return (await this.getSuspension(suspension.orgId)) ?? suspension;
+  }
+
+  async resume(orgId: string): Promise<boolean> {
+    return this.run('DELETE FROM org_suspensions WHERE org_id = ?', orgId) > 0;
+  }
+
+  async deleteOrg(orgId: string): Promise<AccessRowCounts> {
+    const remove = this.db.transaction(() => {
+      const sessions = this.run('DELETE FROM sessions WHERE org_id = ?', orgId);
+      this.run('DELETE FROM org_suspensions WHERE org_id = ?', orgId);
+      return {
+        apiKeys: this.run('DELETE FROM api_keys WHERE org_id = ?', orgId),
+        members: this.run('DELETE FROM members WHERE org_id = ?', orgId),
+        sessions,
+      };
+    });
+    return remove.immediate();
   }
 }

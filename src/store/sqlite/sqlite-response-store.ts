@@ -28,4 +28,13 @@ export class SqliteResponseStore implements ResponseStore {
       this.db.prepare('DELETE FROM http_responses WHERE created_at < ?').run(before).changes,
     );
   }
+
+  async deleteOrg(orgId: string): Promise<number> {
+    // Compared as text, not with LIKE, where the `_` of org ids would match any character.
+    return Number(
+      this.db
+        .prepare('DELETE FROM http_responses WHERE substr(scope, -length(@suffix)) = @suffix')
+        .run({ suffix: `:${orgId}` }).changes,
+    );
+  }
 }

@@ -2,8 +2,10 @@ import { rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAccessContract } from '../access-contract.js';
+import { runBillingContract } from '../billing-contract.js';
 import { runStoreContract } from '../store-contract.js';
 import { SqliteAccessStore } from './sqlite-access-store.js';
+import { SqliteBillingStore } from './sqlite-billing-store.js';
 import { openSqliteDatabase } from './sqlite-database.js';
 import { SqliteResponseStore } from './sqlite-response-store.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -29,6 +31,18 @@ runStoreContract('sqlite', {
     const path = paths.get(store);
     if (path) rmSync(join(path, '..'), { recursive: true, force: true });
   },
+});
+
+runBillingContract('sqlite', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'tally-billing-'));
+  const database = openSqliteDatabase(join(folder, 'tally.db'));
+  return {
+    billing: new SqliteBillingStore(database),
+    async close() {
+      database.close();
+      rmSync(folder, { recursive: true, force: true });
+    },
+  };
 });
 
 runAccessContract('sqlite', async () => {

@@ -22,6 +22,8 @@ import type {
   WriteContext,
   WriteRequest,
 } from '../../ledger/ports.js';
+import type { OrgRowCounts } from '../../ledger/ports.js';
+import { countOrgRowsSql, ORG_TABLES, orgRowCountsFrom } from '../org-tables.js';
 import { openSqliteDatabase } from './sqlite-database.js';
 import {
   ALLOWANCE_COLUMNS,
@@ -572,6 +574,34 @@ export class SqliteStore implements LedgerStore {
     return Number(
       this.sql('DELETE FROM stored_responses WHERE created_at < ?').run(before).changes,
     );
+  }
+
+  async countOrgRows(orgId: string): Promise<OrgRowCounts | undefined> {
+    const row = this.sql(countOrgRowsSql('@org')).get({ org: orgId });
+    return row ? orgRowCountsFrom(row) : undefined;
+  }
+
+  /**
+   * One immediate transaction. better-sqlite3 runs it synchronously, so no batch of this store
+   * can run in between, and the writes queued for the org find no org when their turn comes.
+   */
+  async deleteOrg(orgId: string): Promise<OrgRowCounts | undefined> {
+    const remove = this.db.transaction((): OrgRowCounts | undefined => {
+      if (!this.sql('SELECT 1 FROM orgs WHERE id = ?').get(orgId)) return undefined;
+      const removed = Object.fromEntries(
+        ORG_TABLES.map(([name, table]) => [
+          name,
+          Number(this.sql(`DELETE FROM ${table} WHERE org_id = ?`).run(orgId).changes),
+        ]),
+      ) as unknown as OrgRowCounts;
+      this.sql('DELETE FROM orgs WHERE id = ?').run(orgId);
+      return removed;
+    });
+    try {
+      return remove.immediate();
+    } finally {
+      this.states.delete(orgId);
+    }
   }
 
   async close(): Promise<void> {
