@@ -14,7 +14,7 @@ import type { Clock, IdGenerator } from '../ledger/ports.js';
 import type { InvoiceSeller } from './invoice-document.js';
 import { invoiceDocumentOf } from './invoice-of-purchase.js';
 import { renderInvoicePdf } from './invoice-pdf.js';
-import { groupThousands } from './format-money.js';
+import { groupDecimal } from './format-money.js';
 import { MAX_MONEY, packOf, planOf, type PackInput, type PlanInput } from './catalog.js';
 import { KeyedLock } from './keyed-lock.js';
 import type { Pack, PaymentProviderName, Plan, Purchase, PurchaseStatus } from './model.js';
@@ -271,7 +271,7 @@ export class Billing {
       }
       return ok({
         packId: pack.id,
-        description: `${pack.name} (${formatWhole(pack.credits)} credits)`,
+        description: `${pack.name} (${groupDecimal(formatCredits(pack.credits))} credits)`,
         credits: pack.credits,
         unitPrice: null,
         amount: pack.price,
@@ -307,7 +307,7 @@ export class Billing {
     }
     return ok({
       packId: null,
-      description: `${formatWhole(credits)} credits (${plan.value.plan.name} plan price)`,
+      description: `${groupDecimal(formatCredits(credits))} credits (${plan.value.plan.name} plan price)`,
       credits,
       unitPrice: pricePerCredit,
       amount: (credits / MICROS_PER_CREDIT) * pricePerCredit,
@@ -672,12 +672,6 @@ export class Billing {
 }
 
 export { DEFAULT_PLAN_ID };
-
-/** "2,500" for whole credits, the exact decimal otherwise. */
-function formatWhole(micros: Micros): string {
-  const [whole = '', fraction] = formatCredits(micros).split('.');
-  return fraction === undefined ? groupThousands(whole) : `${groupThousands(whole)}.${fraction}`;
-}
 
 /** The `count` complete months before the one containing `at`, oldest first, as YYYY-MM. */
 function lastMonths(at: Instant, timeZone: string, count: number): string[] {

@@ -57,6 +57,12 @@ export function groupThousands(digits: string): string {
   return digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
+/** A decimal string with its whole part grouped: "1234.5" as "1,234.5". */
+export function groupDecimal(decimal: string): string {
+  const [whole = '', fraction] = decimal.split('.');
+  return fraction === undefined ? groupThousands(whole) : `${groupThousands(whole)}.${fraction}`;
+}
+
 /**
  * Minor units as a plain decimal without symbol: 123450n USD is "1,234.50", 2500n JPY "2,500",
  * 1234500n KWD "1,234.500", -2500n USD "-25.00". The currency code is printed beside the amount

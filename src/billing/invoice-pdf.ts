@@ -9,7 +9,7 @@
  * PDF shows the same strings as the API and CSV exports. See format-money.ts.
  */
 import PDFDocument from 'pdfkit';
-import { formatMinorUnits, groupThousands } from './format-money.js';
+import { formatMinorUnits, groupDecimal } from './format-money.js';
 import { defaultInvoiceFont, drawableText, type InvoiceFont } from './invoice-font.js';
 import type { InvoiceDocument, InvoiceStatus } from './invoice-document.js';
 
@@ -110,13 +110,7 @@ function isIsoDate(text: string): boolean {
 
 /** "2500" as "2,500 credits", "1" as "1 credit". */
 function creditsLabel(credits: string): string {
-  return `${formatQuantity(credits)} ${credits === '1' ? 'credit' : 'credits'}`;
-}
-
-/** "1234.5" as "1,234.5". */
-function formatQuantity(quantity: string): string {
-  const [whole = '', fraction] = quantity.split('.');
-  return fraction === undefined ? groupThousands(whole) : `${groupThousands(whole)}.${fraction}`;
+  return `${groupDecimal(credits)} ${credits === '1' ? 'credit' : 'credits'}`;
 }
 
 interface TextBox {
@@ -290,7 +284,7 @@ class InvoiceLayout {
     this.drawTableHeader();
     for (const line of invoice.lines) {
       const values = [
-        formatQuantity(line.quantity),
+        groupDecimal(line.quantity),
         this.money(line.unitPrice),
         this.money(line.amount),
       ];
