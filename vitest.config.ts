@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 /** The HTTP suites, which run once more with every server on a PostgreSQL database of its own. */
 const HTTP_SUITES = [
+  'test/reports-http.test.ts',
   'test/api-routes.test.ts',
   'test/api-smoke.test.ts',
   'test/security.test.ts',
@@ -10,6 +11,8 @@ const HTTP_SUITES = [
   'test/spending-limits-http.test.ts',
   'test/org-lifecycle.test.ts',
   'test/purchases-http.test.ts',
+  'test/exports-http.test.ts',
+  'test/statement-exports-http.test.ts',
 ];
 
 export default defineConfig({

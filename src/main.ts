@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { Access, ROOT_KEY_PREFIX } from './access/access.js';
 import { newSecret } from './access/secrets.js';
 import { buildServer } from './api/server.js';
+import { Reports } from './reports/reports.js';
+import type { ReportStore } from './reports/ports.js';
 import { createLedger, type Ledger } from './ledger/ledger.js';
 import { randomIds, systemClock } from './ledger/system.js';
 import type { AccessStore } from './access/ports.js';
@@ -56,7 +58,7 @@ const databasePath = (dataDir: string) => join(dataDir, 'tally.db');
 
 /** Every store Tally needs, on one database, and the way to close it. */
 interface Stores {
-  ledger: LedgerStore;
+  ledger: LedgerStore & ReportStore;
   access: AccessStore;
   billing: BillingStore;
   responses: ResponseStore;
@@ -160,6 +162,11 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   });
   const clock = systemClock;
   const ledger = createLedger({ store: stores.ledger, clock, ids: randomIds });
+  const reports = new Reports(ledger, stores.ledger, clock);
+  // An installation upgraded from before rollups builds them from its history, once.
+  await reports.buildPending((orgId, index, count) =>
+    console.log(`Building rollups from the history of org ${orgId} (${index + 1} of ${count})`),
+  );
   const root = rootKeyFor(dataDir, env);
   const access = new Access({
     store: stores.access,
@@ -171,6 +178,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
   const billing = billingFrom(env, { store: stores.billing, ledger, clock, host, port });
   const app = await buildServer({
     ledger,
+    reports,
     billing,
     billingStore: stores.billing,
     access,

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toMicros } from '../src/cli/credits-text.js';
 import { runCli } from '../src/cli/main.js';
 import { periodAfter, periodOf } from '../src/core/period.js';
+import { csvObjects } from './support/csv.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 interface Run {
@@ -245,6 +246,45 @@ describe('tally against a running server', () => {
     expect(empty.out).toBe('No transactions.\n');
   });
 
+  it('downloads the log as CSV with the same filters, to stdout or a file', async () => {
+    const all = (await tally(['tx', org, '--json', '--all'])).json.data as { id: string }[];
+    const printed = await tally(['tx', org, '--csv']);
+    expect(printed.code, printed.err).toBe(0);
+    expect(printed.out).toMatch(/^id,at,type,status,feature,credits,/);
+    const { rows } = csvObjects(printed.out);
+    expect(rows.map((row) => row.id)).toEqual(all.map((row) => row.id));
+
+    const filtered = await tally(['tx', org, '--csv', '--type', 'usage', '--user', 'ana']);
+    const ana = (await tally(['tx', org, '--json', '--type', 'usage', '--user', 'ana'])).json.data;
+    expect(csvObjects(filtered.out).rows.map((row) => row.id)).toEqual(
+      ana.map((row: { id: string }) => row.id),
+    );
+    const none = await tally(['tx', org, '--csv', '--from', '2020-01-01', '--to', '2020-02-01']);
+    expect(none.out).toBe(`${printed.out.split('\r\n')[0]}\r\n`);
+
+    const folder = mkdtempSync(join(tmpdir(), 'tally-tx-csv-'));
+    try {
+      const file = join(folder, 'log.csv');
+      const saved = await tally(['tx', org, '--csv', '--out', file, '--json']);
+      expect(saved.code, saved.err).toBe(0);
+      expect(saved.json).toMatchObject({ org, format: 'csv', file, rows: all.length });
+      expect(readFileSync(file, 'utf8')).toBe(printed.out);
+      expect(existsSync(`${file}.part`)).toBe(false);
+      const told = await tally(['tx', org, '--csv', '--out', file]);
+      expect(told.out).toBe(
+        `Saved ${all.length} rows to ${file} (${Buffer.byteLength(printed.out).toLocaleString('en-US')} bytes).\n`,
+      );
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+
+    expect((await tally(['tx', org, '--csv', '--limit', '5'])).code).toBe(2);
+    expect((await tally(['tx', org, '--out', 'x.csv'])).code).toBe(2);
+    const bad = await tally(['tx', 'org_nobody', '--csv']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/unknown_org/);
+  });
+
   it('prints the statement of a month, which reconciles', async () => {
     const month = new Intl.DateTimeFormat('en-CA', {
       timeZone: 'Europe/Paris',
@@ -259,6 +299,29 @@ describe('tally against a running server', () => {
     expect(json.json).toMatchObject({ month, closing: '3994.875', usageCount: 3 });
     const bad = await tally(['statement', org, '2026-3']);
     expect(bad.code).toBe(2);
+  });
+
+  it('exports the statement as CSV and as PDF', async () => {
+    const month = new Intl.DateTimeFormat('en-CA', {
+      timeZone: 'Europe/Paris',
+      year: 'numeric',
+      month: '2-digit',
+    }).format(new Date());
+    const csv = await tally(['statement', org, month, '--csv']);
+    expect(csv.code, csv.err).toBe(0);
+    expect(csv.out).toMatch(/^kind,opening,added,consumed,expired,closing\r\n/);
+    expect(csv.out).toMatch(/^total,0,4000,5\.125,0,3994\.875\r$/m);
+    expect(csv.out).toMatch(/^final,false\r$/m);
+    const folder = mkdtempSync(join(tmpdir(), 'tally-statement-'));
+    try {
+      const file = join(folder, 'statement.pdf');
+      const saved = await tally(['statement', org, month, '--pdf', '--out', file, '--json']);
+      expect(saved.code, saved.err).toBe(0);
+      expect(saved.json).toMatchObject({ org, month, format: 'pdf', file });
+      expect(readFileSync(file).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 

@@ -34,7 +34,17 @@ const NEEDS: Record<string, Need> = {
   'POST /v1/orgs/{org}/charges/{id}/refund': 'admin',
   'GET /v1/orgs/{org}/balance': 'viewer',
   'GET /v1/orgs/{org}/transactions': 'viewer',
+  'GET /v1/orgs/{org}/transactions.csv': 'viewer',
   'GET /v1/orgs/{org}/reports/statement': 'viewer',
+  'GET /v1/orgs/{org}/reports/statement.csv': 'viewer',
+  'GET /v1/orgs/{org}/reports/statement.pdf': 'viewer',
+  'GET /v1/orgs/{org}/reports/usage': 'viewer',
+  'GET /v1/orgs/{org}/reports/usage.csv': 'viewer',
+  'GET /v1/orgs/{org}/reports/totals': 'viewer',
+  'GET /v1/orgs/{org}/reports/months': 'viewer',
+  'GET /v1/orgs/{org}/reports/insights': 'viewer',
+  'GET /v1/orgs/{org}/projects/{project}/report': 'viewer',
+  'POST /v1/orgs/{org}/rollups/rebuild': 'root',
   'POST /v1/orgs/{org}/api-keys': 'admin',
   'GET /v1/orgs/{org}/api-keys': 'admin',
   'DELETE /v1/orgs/{org}/api-keys/{id}': 'admin',
@@ -179,6 +189,8 @@ describe('security', () => {
         return { path: at(charge.body.id), body: { credits: 1 } };
       }
       case 'GET /v1/orgs/{org}/reports/statement':
+      case 'GET /v1/orgs/{org}/reports/statement.csv':
+      case 'GET /v1/orgs/{org}/reports/statement.pdf':
         return { path: `${base}?month=${month()}` };
       case 'POST /v1/orgs/{org}/api-keys':
         return { path: base, body: { name: 'made', role: 'viewer' } };
@@ -204,6 +216,7 @@ describe('security', () => {
         madeCount += 1;
         return { path: base, body: { id: `made-${madeCount}`, name: 'Made' } };
       case 'GET /v1/orgs/{org}/projects/{project}':
+      case 'GET /v1/orgs/{org}/projects/{project}/report':
       case 'PATCH /v1/orgs/{org}/projects/{project}': {
         madeCount += 1;
         const id = `made-${madeCount}`;
@@ -640,6 +653,7 @@ describe('security', () => {
         `/v1/orgs/${mine}`,
         `/v1/orgs/${mine}/balance`,
         `/v1/orgs/${mine}/transactions`,
+        `/v1/orgs/${mine}/transactions.csv`,
         `/v1/orgs/${mine}/grants`,
         `/v1/orgs/${mine}/reports/statement?month=${month()}`,
         '/v1/features',

@@ -35,6 +35,10 @@ import { registerAccessRoutes } from './routes/access-routes.js';
 import { registerLedgerRoutes } from './routes/ledger-routes.js';
 import { registerOrgRoutes } from './routes/org-routes.js';
 import { registerReadRoutes } from './routes/read-routes.js';
+import { registerStatementExportRoutes } from './routes/statement-export-routes.js';
+import { registerReportRoutes } from './routes/report-routes.js';
+import type { Reports } from '../reports/reports.js';
+import { registerExportRoutes } from './routes/export-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 import { registerOrgLifecycleRoutes } from './routes/org-lifecycle-routes.js';
 import { OrgLifecycle, type BillingRecords } from './org-lifecycle.js';
@@ -51,6 +55,7 @@ declare module 'fastify' {
 
 export interface ServerOptions {
   ledger: Ledger;
+  reports: Reports;
   billing: Billing;
   access: Access;
   responses: ResponseStore;
@@ -68,6 +73,7 @@ export interface ServerOptions {
 
 export interface RouteContext {
   ledger: Ledger;
+  reports: Reports;
   billing: Billing;
   access: Access;
   idempotency: HttpIdempotency;
@@ -100,6 +106,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
   const context: RouteContext = {
     ledger: options.ledger,
+    reports: options.reports,
     billing: options.billing,
     access: options.access,
     idempotency: new HttpIdempotency(options.responses, () => options.clock.now()),
@@ -212,6 +219,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerOrgRoutes(typed, context);
   registerLedgerRoutes(typed, context);
   registerReadRoutes(typed, context);
+  registerStatementExportRoutes(typed, context);
+  registerReportRoutes(typed, context);
+  registerExportRoutes(typed, context);
   registerAccessRoutes(typed, context);
   registerSpendingRoutes(typed, context);
   registerPlanRoutes(typed, context);

@@ -81,6 +81,59 @@ export class ApiClient {
     return this.request<Uint8Array>('GET', path, { ...(query ? { query } : {}), bytes: true });
   }
 
+  /**
+   * A GET whose answer is streamed (a CSV export): the body is the response's bytes as they
+   * arrive, for the caller to read to the end. Only getting the answer is retried and timed out;
+   * a download that takes longer than the timeout is not cut short.
+   */
+  async getStream(
+    path: string,
+    query?: RequestOptions['query'],
+  ): Promise<Answer<ReadableStream<Uint8Array>>> {
+    const url = `${this.url}${path}${queryString(query)}`;
+    const headers: Record<string, string> = { accept: '*/*' };
+    if (this.options.key) headers.authorization = `Bearer ${this.options.key}`;
+    let lastFailure: unknown;
+    for (let attempt = 1; attempt <= this.attempts; attempt += 1) {
+      const controller = new AbortController();
+      const timer = setTimeout(
+        () => controller.abort(new DOMException('no answer in time', 'TimeoutError')),
+        this.timeoutMs,
+      );
+      let response: Response;
+      try {
+        response = await this.fetch(url, { method: 'GET', headers, signal: controller.signal });
+      } catch (error) {
+        lastFailure = error;
+        if (attempt === this.attempts) break;
+        await this.sleep(backoffMs(attempt));
+        continue;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (response.ok && response.body) {
+        return {
+          status: response.status,
+          body: response.body,
+          headers: response.headers,
+          replayed: false,
+          attempts: attempt,
+        };
+      }
+      const text = await response.text().catch(() => '');
+      const problem = problemOf(response.status, parseJson(text), text);
+      if (attempt < this.attempts && this.worthRetrying(problem, attempt)) {
+        await this.sleep(waitMs(problem, response.headers, attempt));
+        continue;
+      }
+      throw problem;
+    }
+    throw new ConnectionError(
+      `cannot reach Tally at ${this.url}: ${describeFailure(lastFailure)}`,
+      { cause: lastFailure },
+    );
+  }
+
   post<T>(path: string, body: unknown, idempotencyKey?: string): Promise<Answer<T>> {
     return this.request<T>('POST', path, {
       body,

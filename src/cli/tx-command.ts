@@ -1,10 +1,14 @@
-/** `tally tx`: the activity log, newest first, with the API's filters; `--all` follows cursors. */
+/**
+ * `tally tx`: the activity log, newest first, with the API's filters; `--all` follows cursors, and
+ * `--csv` downloads every matching row as the server's streamed CSV export (stdout or `--out`).
+ */
 import type { Command } from 'commander';
 import { TRANSACTION_STATUSES, TRANSACTION_TYPES } from '../ledger/model.js';
 import type { TransactionBody, TransactionListBody } from './api-types.js';
 import { UsageError } from './cli-errors.js';
 import { orgPath, type CommandContext } from './command-context.js';
 import { groupCredits } from './credits-text.js';
+import { downloadCsv } from './csv-download.js';
 import { needsTimeZone, parseInstant, parseInteger } from './parse-arguments.js';
 import { formatTable } from './table.js';
 import { formatZoned } from './zoned-time.js';
@@ -21,6 +25,8 @@ interface TxFlags {
   limit?: string;
   cursor?: string;
   all?: boolean;
+  csv?: boolean;
+  out?: string;
 }
 
 const MAX_PAGE = 1000;
@@ -43,8 +49,11 @@ export function registerTxCommand(
     .option('--limit <n>', `rows per page, 1 to ${MAX_PAGE} (default 100; 1000 with --all)`)
     .option('--cursor <cursor>', 'continue where a previous page ended')
     .option('--all', 'follow the cursors to the oldest row')
+    .option('--csv', 'every matching row as CSV, streamed: printed, or saved with --out')
+    .option('--out <file>', 'where to save the --csv export (rows written are shown on stderr)')
     .action(async (org: string, flags: TxFlags, command: Command) => {
       const context = contextOf(command);
+      checkCsvFlags(flags);
       const types = listOption(flags.type, TRANSACTION_TYPES, '--type');
       const statuses = listOption(flags.status, TRANSACTION_STATUSES, '--status');
       const limit =
@@ -53,8 +62,9 @@ export function registerTxCommand(
             ? MAX_PAGE
             : undefined
           : parseInteger(flags.limit, '--limit', { min: 1, max: MAX_PAGE });
+      // Times are shown in the org's zone, and read in it when given without an offset.
       const zone =
-        !context.json || needsTimeZone(flags.from) || needsTimeZone(flags.to)
+        (!context.json && !flags.csv) || needsTimeZone(flags.from) || needsTimeZone(flags.to)
           ? await context.timeZoneOf(org)
           : 'UTC';
       const query = {
@@ -68,6 +78,23 @@ export function registerTxCommand(
         to: flags.to === undefined ? undefined : parseInstant(flags.to, '--to', zone),
         limit,
       };
+      if (flags.csv) {
+        const { limit: _pages, ...filters } = query;
+        const saved = await downloadCsv(
+          context,
+          orgPath(org, '/transactions.csv'),
+          filters,
+          flags.out,
+        );
+        if (saved.file !== null) {
+          context.print(
+            { org, format: 'csv', ...saved },
+            () =>
+              `Saved ${saved.rows.toLocaleString('en-US')} rows to ${saved.file} (${saved.bytes.toLocaleString('en-US')} bytes).\n`,
+          );
+        }
+        return;
+      }
       const rows: TransactionBody[] = [];
       let cursor = flags.cursor;
       for (;;) {
@@ -86,6 +113,20 @@ export function registerTxCommand(
         context.note(`More rows: add --cursor ${cursor} (or --all for every row).`);
       }
     });
+}
+
+/** `--csv` exports every matching row, so paging flags make no sense with it; `--out` needs it. */
+function checkCsvFlags(flags: TxFlags): void {
+  if (!flags.csv) {
+    if (flags.out !== undefined) throw new UsageError('--out saves a --csv export');
+    return;
+  }
+  for (const [flag, value] of [
+    ['--limit', flags.limit],
+    ['--cursor', flags.cursor],
+  ] as const) {
+    if (value !== undefined) throw new UsageError(`--csv exports every matching row: drop ${flag}`);
+  }
 }
 
 function listOption(

@@ -183,4 +183,7 @@ export interface OrgRowCounts {
   readonly allowances: number;
   /** Responses kept under the org's idempotency keys. */
   readonly storedResponses: number;
+  /** Day sums of usage and of entries (src/core/rollup.ts). */
+  readonly usageRollups: number;
+  readonly entryRollups: number;
 }

@@ -14,6 +14,8 @@ export const ORG_TABLES: readonly (readonly [keyof OrgRowCounts, string])[] = [
   ['projects', 'projects'],
   ['allowances', 'allowances'],
   ['storedResponses', 'stored_responses'],
+  ['usageRollups', 'usage_rollups'],
+  ['entryRollups', 'entry_rollups'],
 ];
 
 /** One statement counting the org's rows of every table, its one parameter the org id. */

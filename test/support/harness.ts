@@ -1,4 +1,5 @@
 /** Ledgers on real databases (a SQLite file in a temp folder, or PostgreSQL), with a clock the test moves by hand. */
+import type { ReportStore } from '../../src/reports/ports.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,6 +50,7 @@ export interface TestLedger {
   ledger: Ledger;
   clock: ManualClock;
   store: SqliteStore;
+  reports: ReportStore;
   path: string;
   close(): Promise<void>;
 }
@@ -66,6 +68,7 @@ export function testLedger(
     ledger,
     clock,
     store,
+    reports: store,
     path,
     async close() {
       await store.close();
@@ -78,6 +81,8 @@ export function testLedger(
 export interface LedgerUnderTest {
   ledger: Ledger;
   clock: ManualClock;
+  /** The store's rollups, to check them against a rebuild from raw rows. */
+  reports: ReportStore;
   close(): Promise<void>;
 }
 
@@ -93,6 +98,7 @@ export async function postgresTestLedger(
   return {
     ledger,
     clock,
+    reports: store,
     async close() {
       await store.close();
       await database.drop();

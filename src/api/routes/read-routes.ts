@@ -1,11 +1,5 @@
 /** What orgs read: grants, balance, the activity log and statements. */
-import {
-  TRANSACTION_STATUSES,
-  TRANSACTION_TYPES,
-  type TransactionStatus,
-  type TransactionType,
-} from '../../ledger/model.js';
-import { refusalError, sendProblem } from '../errors.js';
+import { sendProblem } from '../errors.js';
 import { decodeCursor, encodeCursor, optionalInstant } from '../parse.js';
 import { presentBalance, presentGrant, presentStatement, presentTransaction } from '../present.js';
 import {
@@ -20,6 +14,7 @@ import {
   transactionListResponse,
   transactionsQuery,
 } from '../schemas.js';
+import { transactionFilterOf } from '../transaction-filter.js';
 import type { RouteContext, ZodApp } from './route-context.js';
 
 const problems = {
@@ -28,23 +23,6 @@ const problems = {
   403: problemResponse,
   404: problemResponse,
 };
-
-function listOf<T extends string>(
-  text: string | undefined,
-  allowed: readonly T[],
-  field: string,
-): T[] | undefined {
-  if (text === undefined) return undefined;
-  const values = text.split(',').map((value) => value.trim());
-  for (const value of values) {
-    if (!(allowed as readonly string[]).includes(value)) {
-      throw refusalError('invalid_request', `${field} must be among ${allowed.join(', ')}`, {
-        field,
-      });
-    }
-  }
-  return values as T[];
-}
 
 export function registerReadRoutes(app: ZodApp, { ledger }: RouteContext): void {
   app.get(
@@ -105,27 +83,10 @@ export function registerReadRoutes(app: ZodApp, { ledger }: RouteContext): void 
     },
     async (request, reply) => {
       const query = request.query;
-      const types = listOf<TransactionType>(query.type, TRANSACTION_TYPES, 'type');
-      const statuses = listOf<TransactionStatus>(query.status, TRANSACTION_STATUSES, 'status');
-      const from = optionalInstant(query.from, 'from');
-      const to = optionalInstant(query.to, 'to');
-      const page = await ledger.transactions(
-        request.params.org,
-        {
-          ...(types ? { types } : {}),
-          ...(statuses ? { statuses } : {}),
-          ...(query.feature === undefined ? {} : { feature: query.feature }),
-          ...(query.user === undefined ? {} : { user: query.user }),
-          ...(query.project === undefined ? {} : { project: query.project }),
-          ...(query.model === undefined ? {} : { model: query.model }),
-          ...(from === undefined ? {} : { from }),
-          ...(to === undefined ? {} : { to }),
-        },
-        {
-          ...(query.limit === undefined ? {} : { limit: query.limit }),
-          ...(query.cursor === undefined ? {} : { cursor: decodeCursor(query.cursor) }),
-        },
-      );
+      const page = await ledger.transactions(request.params.org, transactionFilterOf(query), {
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+        ...(query.cursor === undefined ? {} : { cursor: decodeCursor(query.cursor) }),
+      });
       if (!page.ok) return sendProblem(reply, page.refusal);
       return {
         data: page.value.data.map(presentTransaction),

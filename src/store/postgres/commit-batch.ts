@@ -7,7 +7,9 @@
 import type { Allowance, Hold, Org, Project, Schedule, Transaction } from '../../ledger/model.js';
 import type { OrgChanges } from '../../ledger/ports.js';
 import type { Grant } from '../../core/grant.js';
+import { RollupAccumulator } from '../../core/rollup.js';
 import { drawsToJson, jsonOrNull } from '../rows.js';
+import { rollupRows } from './postgres-rollups.js';
 
 export interface OrgInBatch {
   readonly id: string;
@@ -139,8 +141,13 @@ export function commitDocument(orgs: readonly OrgInBatch[], pricesVersion: bigin
   const sorted = [...orgs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const changes = sorted.flatMap((org) => org.changes);
   const transactions = changes.flatMap((change) => change.transactions);
+  const rollups = new RollupAccumulator();
+  for (const change of changes) {
+    for (const transaction of change.transactions) rollups.add(transaction, change.org.timeZone);
+  }
   return JSON.stringify(
     {
+      ...rollupRows(rollups),
       pricesVersion,
       orgs: sorted.map((org) => ({
         id: org.id,

@@ -4,8 +4,6 @@ import type { Grant } from '../../core/grant.js';
 import type { Instant } from '../../core/period.js';
 import type { Hold, Org, PriceVersion, Transaction } from '../../ledger/model.js';
 import type {
-  EntryTotal,
-  GrantAsOf,
   OrgState,
   TransactionCursor,
   TransactionFilter,
@@ -175,21 +173,6 @@ export async function getOrg(pool: pg.Pool, orgId: string): Promise<Org | undefi
   return row ? orgFromRow(row) : undefined;
 }
 
-export async function grantsAsOf(pool: pg.Pool, orgId: string, at: Instant): Promise<GrantAsOf[]> {
-  const found = await rows(
-    pool,
-    `SELECT grants.*, sums.remaining_at, sums.held_at FROM grants
-     JOIN (SELECT grant_id, SUM(amount) AS remaining_at, SUM(held) AS held_at FROM entries
-           WHERE org_id = $1 AND at <= $2 GROUP BY grant_id) AS sums ON sums.grant_id = grants.id`,
-    [orgId, at],
-  );
-  return found.map((row) => ({
-    grant: grantFromRow(row),
-    remaining: row.remaining_at as bigint,
-    held: row.held_at as bigint,
-  }));
-}
-
 export async function listGrants(pool: pg.Pool, orgId: string): Promise<Grant[]> {
   const found = await rows(
     pool,
@@ -231,43 +214,6 @@ export async function listTransactions(
     params,
   );
   return found.map(transactionFromRow);
-}
-
-export async function entryTotals(
-  pool: pg.Pool,
-  orgId: string,
-  from: Instant,
-  to: Instant,
-  toIncluded: boolean,
-): Promise<EntryTotal[]> {
-  const found = await rows(
-    pool,
-    `SELECT kind, type, SUM(amount) AS amount FROM entries
-     WHERE org_id = $1 AND at >= $2 AND at <= $3
-       AND CASE WHEN type = 'expiry' THEN at > $2 ELSE at < $3 OR ($4 AND at = $3) END
-     GROUP BY kind, type`,
-    [orgId, from, to, toIncluded],
-  );
-  return found.map((row) => ({
-    kind: row.kind as Grant['kind'],
-    type: row.type as EntryTotal['type'],
-    amount: row.amount as bigint,
-  }));
-}
-
-export async function usageCount(
-  pool: pg.Pool,
-  orgId: string,
-  from: Instant,
-  to: Instant,
-): Promise<number> {
-  const [row] = await rows(
-    pool,
-    `SELECT COUNT(*) AS count FROM transactions
-     WHERE org_id = $1 AND type = 'usage' AND status = 'succeeded' AND at >= $2 AND at < $3`,
-    [orgId, from, to],
-  );
-  return Number(row?.count as bigint);
 }
 
 export async function orgsWithDueEvents(

@@ -14,6 +14,10 @@ import type { Migration } from '../migration.js';
  * is applied and the answer is null. Orgs arrive sorted by id, so that two servers lock in the same
  * order and never deadlock.
  */
+/** The rule for a day's largest charge: `isLarger` of src/core/rollup.ts, in SQL. */
+const LARGER = `(r.largest_id IS NULL OR (excluded.largest_id IS NOT NULL AND
+  (excluded.largest > r.largest OR (excluded.largest = r.largest AND excluded.largest_id < r.largest_id))))`;
+
 const COMMIT_FUNCTION_V1 = `
 CREATE FUNCTION tally_commit(batch jsonb) RETURNS text[] LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -147,6 +151,41 @@ const COMMIT_FUNCTION_V5 = COMMIT_FUNCTION_V3.replace(
   'ON CONFLICT (id) DO UPDATE SET next_at = excluded.next_at, end_at = excluded.end_at;',
 );
 if (COMMIT_FUNCTION_V5 === COMMIT_FUNCTION_V3) throw new Error('tally_commit v5 did not apply');
+
+/**
+ * Version 7 of `tally_commit`: version 5 that also adds the batch's rollups (src/core/rollup.ts),
+ * summed per key by the server, to the org's day rollups in the same transaction.
+ */
+const COMMIT_FUNCTION_V7 = COMMIT_FUNCTION_V5.replace(
+  '  INSERT INTO stored_responses',
+  `  INSERT INTO usage_rollups AS r (org_id, dimension, day, value, used, usage_count, failures,
+                                  refused, refunded, largest, largest_id)
+  SELECT org_id, dimension, day, value, used, usage_count, failures, refused, refunded, largest,
+         largest_id
+  FROM jsonb_to_recordset(batch->'usage_rollups') AS row (org_id text, dimension text, day text,
+       value text, used bigint, usage_count bigint, failures bigint, refused bigint,
+       refunded bigint, largest bigint, largest_id text)
+  WHERE org_id <> ALL (conflicted)
+  ON CONFLICT (org_id, dimension, day, value) DO UPDATE SET
+    used = r.used + excluded.used,
+    usage_count = r.usage_count + excluded.usage_count,
+    failures = r.failures + excluded.failures,
+    refused = r.refused + excluded.refused,
+    refunded = r.refunded + excluded.refunded,
+    largest = CASE WHEN ${LARGER} THEN excluded.largest ELSE r.largest END,
+    largest_id = CASE WHEN ${LARGER} THEN excluded.largest_id ELSE r.largest_id END;
+
+  INSERT INTO entry_rollups AS r (org_id, day, grant_id, type, kind, amount, held)
+  SELECT org_id, day, grant_id, type, kind, amount, held
+  FROM jsonb_to_recordset(batch->'entry_rollups') AS row (org_id text, day text, grant_id text,
+       type text, kind text, amount bigint, held bigint)
+  WHERE org_id <> ALL (conflicted)
+  ON CONFLICT (org_id, day, grant_id, type) DO UPDATE SET
+    amount = r.amount + excluded.amount, held = r.held + excluded.held;
+
+  INSERT INTO stored_responses`,
+);
+if (COMMIT_FUNCTION_V7 === COMMIT_FUNCTION_V5) throw new Error('tally_commit v7 did not apply');
 
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   {
@@ -476,5 +515,44 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       -- Deleting an org removes its sessions by org.
       CREATE INDEX sessions_by_org ON sessions (org_id);
     `,
+  },
+  {
+    version: 7,
+    name: 'rollups',
+    sql:
+      `
+      -- Usage per local day and value of a dimension (src/core/rollup.ts), kept with every write.
+      -- Days and values compare byte-wise, whatever the database's collation.
+      CREATE TABLE usage_rollups (
+        org_id text NOT NULL,
+        dimension text NOT NULL,
+        day text COLLATE "C" NOT NULL,
+        value text COLLATE "C" NOT NULL,
+        used bigint NOT NULL,
+        usage_count bigint NOT NULL,
+        failures bigint NOT NULL,
+        refused bigint NOT NULL,
+        refunded bigint NOT NULL,
+        largest bigint NOT NULL,
+        largest_id text COLLATE "C",
+        PRIMARY KEY (org_id, dimension, day, value)
+      );
+
+      -- Entry amounts per local day, grant and type: statements and balances at any instant.
+      CREATE TABLE entry_rollups (
+        org_id text NOT NULL,
+        day text COLLATE "C" NOT NULL,
+        grant_id text NOT NULL,
+        type text NOT NULL,
+        kind text NOT NULL,
+        amount bigint NOT NULL,
+        held bigint NOT NULL,
+        PRIMARY KEY (org_id, day, grant_id, type)
+      );
+
+      -- Orgs whose history predates rollups: built from their raw rows when a server starts.
+      CREATE TABLE rollups_pending (org_id text PRIMARY KEY);
+      INSERT INTO rollups_pending SELECT id FROM orgs;
+    ` + COMMIT_FUNCTION_V7,
   },
 ];

@@ -30,6 +30,9 @@ import { countOrgRowsSql, ORG_TABLES, orgRowCountsFrom } from '../org-tables.js'
 import { priceLinesToJson } from '../rows.js';
 import { commitDocument, type OrgInBatch } from './commit-batch.js';
 import * as queries from './ledger-queries.js';
+import * as rollups from './postgres-rollups.js';
+import type { EntryRollup, UsageDimension, UsageRollup } from '../../core/rollup.js';
+import type { RebuildProgress, RebuildResult, ReportStore } from '../../reports/ports.js';
 import { openPostgres, type PostgresOptions } from './postgres-database.js';
 
 export interface PostgresStoreOptions extends PostgresOptions {
@@ -67,7 +70,7 @@ interface OrgWork {
   readonly decided: { queued: QueuedWrite; result: unknown }[];
 }
 
-export class PostgresStore implements LedgerStore {
+export class PostgresStore implements LedgerStore, ReportStore {
   private readonly maxBatch: number;
   private readonly maxCachedOrgs: number;
   private readonly maxAttempts: number;
@@ -320,8 +323,18 @@ export class PostgresStore implements LedgerStore {
     return fresh.state;
   }
 
-  grantsAsOf(orgId: string, at: Instant): Promise<GrantAsOf[]> {
-    return queries.grantsAsOf(this.pool, orgId, at);
+  async grantsAsOf(orgId: string, at: Instant): Promise<GrantAsOf[]> {
+    const timeZone = await this.timeZoneOf(orgId);
+    if (timeZone === undefined) return [];
+    const [sums, grants] = await Promise.all([
+      rollups.grantSums(this.pool, orgId, timeZone, at),
+      queries.listGrants(this.pool, orgId),
+    ]);
+    const byId = new Map(grants.map((grant) => [grant.id, grant]));
+    return sums.flatMap(({ grantId, amount, held }) => {
+      const grant = byId.get(grantId);
+      return grant ? [{ grant, remaining: amount, held }] : [];
+    });
   }
 
   listGrants(orgId: string): Promise<Grant[]> {
@@ -337,17 +350,53 @@ export class PostgresStore implements LedgerStore {
     return queries.listTransactions(this.pool, orgId, filter, limit, after);
   }
 
-  entryTotals(
+  async entryTotals(
     orgId: string,
     from: Instant,
     to: Instant,
     toIncluded = false,
   ): Promise<EntryTotal[]> {
-    return queries.entryTotals(this.pool, orgId, from, to, toIncluded);
+    const timeZone = await this.timeZoneOf(orgId);
+    return timeZone === undefined
+      ? []
+      : rollups.entryTotals(this.pool, orgId, timeZone, from, to, toIncluded);
   }
 
-  usageCount(orgId: string, from: Instant, to: Instant): Promise<number> {
-    return queries.usageCount(this.pool, orgId, from, to);
+  async usageCount(orgId: string, from: Instant, to: Instant): Promise<number> {
+    const timeZone = await this.timeZoneOf(orgId);
+    return timeZone === undefined ? 0 : rollups.usageCount(this.pool, orgId, timeZone, from, to);
+  }
+
+  /** An org's time zone never changes: the one of a state held here will do. */
+  private async timeZoneOf(orgId: string): Promise<string | undefined> {
+    const known = this.states.get(orgId);
+    if (known) return known.state.org.timeZone;
+    return (await queries.getOrg(this.pool, orgId))?.timeZone;
+  }
+
+  usageRollups(
+    orgId: string,
+    dimension: UsageDimension,
+    fromDay: string,
+    toDay: string,
+    valuePrefix?: string,
+  ): Promise<UsageRollup[]> {
+    return rollups.usageRollups(this.pool, orgId, dimension, fromDay, toDay, valuePrefix);
+  }
+
+  rebuildRollups(
+    orgId: string,
+    onProgress?: (progress: RebuildProgress) => void,
+  ): Promise<RebuildResult | undefined> {
+    return rollups.rebuild(this.pool, orgId, onProgress);
+  }
+
+  allRollups(orgId: string): Promise<{ usage: UsageRollup[]; entries: EntryRollup[] }> {
+    return rollups.allRollups(this.pool, orgId);
+  }
+
+  pendingRollups(): Promise<string[]> {
+    return rollups.pendingOrgs(this.pool);
   }
 
   async putPriceVersion(version: PriceVersion): Promise<void> {

@@ -330,4 +330,41 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_by_org ON sessions (org_id);
     `,
   },
+  {
+    version: 7,
+    name: 'rollups',
+    sql: `
+      -- Usage per local day and value of a dimension (src/core/rollup.ts), kept with every write.
+      CREATE TABLE usage_rollups (
+        org_id TEXT NOT NULL,
+        dimension TEXT NOT NULL,
+        day TEXT NOT NULL,
+        value TEXT NOT NULL,
+        used INTEGER NOT NULL,
+        usage_count INTEGER NOT NULL,
+        failures INTEGER NOT NULL,
+        refused INTEGER NOT NULL,
+        refunded INTEGER NOT NULL,
+        largest INTEGER NOT NULL,
+        largest_id TEXT,
+        PRIMARY KEY (org_id, dimension, day, value)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Entry amounts per local day, grant and type: statements and balances at any instant.
+      CREATE TABLE entry_rollups (
+        org_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        grant_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        held INTEGER NOT NULL,
+        PRIMARY KEY (org_id, day, grant_id, type)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Orgs whose history predates rollups: built from their raw rows when the server starts.
+      CREATE TABLE rollups_pending (org_id TEXT PRIMARY KEY) STRICT, WITHOUT ROWID;
+      INSERT INTO rollups_pending SELECT id FROM orgs;
+    `,
+  },
 ];

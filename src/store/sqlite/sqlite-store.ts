@@ -23,6 +23,14 @@ import type {
   WriteRequest,
 } from '../../ledger/ports.js';
 import type { OrgRowCounts } from '../../ledger/ports.js';
+import {
+  RollupAccumulator,
+  type EntryRollup,
+  type UsageDimension,
+  type UsageRollup,
+} from '../../core/rollup.js';
+import type { RebuildProgress, RebuildResult, ReportStore } from '../../reports/ports.js';
+import { SqliteRollups } from './sqlite-rollups.js';
 import { countOrgRowsSql, ORG_TABLES, orgRowCountsFrom } from '../org-tables.js';
 import { openSqliteDatabase } from './sqlite-database.js';
 import {
@@ -64,7 +72,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 type Row = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Row>;
 
-export class SqliteStore implements LedgerStore {
+export class SqliteStore implements LedgerStore, ReportStore {
   private readonly db: Database.Database;
   private readonly ownsDatabase: boolean;
   private readonly maxBatch: number;
@@ -73,6 +81,9 @@ export class SqliteStore implements LedgerStore {
   private prices: PriceVersion[] | undefined;
   private dataVersion = -1;
   private queue: QueuedWrite[] = [];
+  private readonly rollups: SqliteRollups;
+  /** The rollups of the batch being committed, upserted just before its commit. */
+  private readonly batchRollups = new RollupAccumulator();
   private flushing = false;
   private closed = false;
 
@@ -87,6 +98,7 @@ export class SqliteStore implements LedgerStore {
       throw new Error('SqliteStore needs a path or a database');
     }
     this.maxBatch = options.maxBatch ?? 1000;
+    this.rollups = new SqliteRollups(this.db, (text) => this.sql(text));
   }
 
   private sql(text: string): Statement {
@@ -148,6 +160,7 @@ export class SqliteStore implements LedgerStore {
    */
   private commitBatch(batch: readonly QueuedWrite[], isolated: boolean): Outcome[] {
     const outcomes: Outcome[] = [];
+    this.batchRollups.clear();
     try {
       this.sql('BEGIN IMMEDIATE').run();
       this.checkCache();
@@ -164,6 +177,7 @@ export class SqliteStore implements LedgerStore {
           this.states.delete(request.orgId);
         }
       }
+      this.rollups.upsert(this.batchRollups);
       this.sql('COMMIT').run();
       return outcomes;
     } catch (error) {
@@ -188,6 +202,10 @@ export class SqliteStore implements LedgerStore {
     if (changes) {
       this.apply(request, changes);
       this.states.set(request.orgId, applyChanges(context.state, changes));
+      // Only once the write is in: a write that throws leaves no sums behind.
+      for (const transaction of changes.transactions) {
+        this.batchRollups.add(transaction, changes.org.timeZone);
+      }
     }
     return result;
   }
@@ -448,17 +466,23 @@ export class SqliteStore implements LedgerStore {
   }
 
   async grantsAsOf(orgId: string, at: Instant): Promise<GrantAsOf[]> {
-    return this.sql(
-      `SELECT grants.*, sums.remaining_at, sums.held_at FROM grants
-       JOIN (SELECT grant_id, SUM(amount) AS remaining_at, SUM(held) AS held_at FROM entries
-             WHERE org_id = ? AND at <= ? GROUP BY grant_id) AS sums ON sums.grant_id = grants.id`,
-    )
-      .all(orgId, at)
-      .map((row) => ({
-        grant: grantFromRow(row),
-        remaining: row.remaining_at as bigint,
-        held: row.held_at as bigint,
-      }));
+    const timeZone = this.timeZoneOf(orgId);
+    if (timeZone === undefined) return [];
+    const sums = this.rollups.grantSums(orgId, timeZone, at);
+    const grants = new Map(
+      this.sql('SELECT * FROM grants WHERE org_id = ?')
+        .all(orgId)
+        .map((row) => [row.id as string, grantFromRow(row)]),
+    );
+    return sums.flatMap(({ grantId, amount, held }) => {
+      const grant = grants.get(grantId);
+      return grant ? [{ grant, remaining: amount, held }] : [];
+    });
+  }
+
+  private timeZoneOf(orgId: string): string | undefined {
+    return this.sql('SELECT time_zone FROM orgs WHERE id = ?').get(orgId)?.time_zone as
+      string | undefined;
   }
 
   async listGrants(orgId: string): Promise<Grant[]> {
@@ -520,26 +544,40 @@ export class SqliteStore implements LedgerStore {
     to: Instant,
     toIncluded = false,
   ): Promise<EntryTotal[]> {
-    return this.sql(
-      `SELECT kind, type, SUM(amount) AS amount FROM entries
-       WHERE org_id = ? AND at >= ? AND at <= ?
-         AND CASE WHEN type = 'expiry' THEN at > ? ELSE at < ? OR (? AND at = ?) END
-       GROUP BY kind, type`,
-    )
-      .all(orgId, from, to, from, to, toIncluded ? 1 : 0, to)
-      .map((row) => ({
-        kind: row.kind as Grant['kind'],
-        type: row.type as EntryTotal['type'],
-        amount: row.amount as bigint,
-      }));
+    const timeZone = this.timeZoneOf(orgId);
+    return timeZone === undefined
+      ? []
+      : this.rollups.entryTotals(orgId, timeZone, from, to, toIncluded);
   }
 
   async usageCount(orgId: string, from: Instant, to: Instant): Promise<number> {
-    const row = this.sql(
-      `SELECT COUNT(*) AS count FROM transactions
-       WHERE org_id = ? AND type = 'usage' AND status = 'succeeded' AND at >= ? AND at < ?`,
-    ).get(orgId, from, to);
-    return Number(row?.count as bigint);
+    const timeZone = this.timeZoneOf(orgId);
+    return timeZone === undefined ? 0 : this.rollups.usageCount(orgId, timeZone, from, to);
+  }
+
+  async usageRollups(
+    orgId: string,
+    dimension: UsageDimension,
+    fromDay: string,
+    toDay: string,
+    valuePrefix?: string,
+  ): Promise<UsageRollup[]> {
+    return this.rollups.usageRollups(orgId, dimension, fromDay, toDay, valuePrefix);
+  }
+
+  rebuildRollups(
+    orgId: string,
+    onProgress?: (progress: RebuildProgress) => void,
+  ): Promise<RebuildResult | undefined> {
+    return this.rollups.rebuild(orgId, onProgress);
+  }
+
+  async allRollups(orgId: string): Promise<{ usage: UsageRollup[]; entries: EntryRollup[] }> {
+    return this.rollups.all(orgId);
+  }
+
+  async pendingRollups(): Promise<string[]> {
+    return this.rollups.pendingOrgs();
   }
 
   async putPriceVersion(version: PriceVersion): Promise<void> {

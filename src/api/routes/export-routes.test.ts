@@ -1,0 +1,167 @@
+/**
+ * How the CSV export streams, on a ledger that makes pages up and counts them: the next page is
+ * read only as the socket takes the previous one, a client that leaves stops the paging, and a
+ * failure mid-stream is logged and cuts the transfer short. The rows themselves are checked over
+ * HTTP in test/exports-http.test.ts.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TransactionRow } from '../../ledger/model.js';
+import type { TransactionCursor } from '../../ledger/ports.js';
+import { registerExportRoutes } from './export-routes.js';
+import type { RouteContext } from './route-context.js';
+
+const PAGES = 200;
+const NOTE = 'x'.repeat(2000);
+
+function row(index: number): TransactionRow {
+  return {
+    id: `chg_${String(index).padStart(8, '0')}`,
+    orgId: 'org_1',
+    type: 'usage',
+    at: 1_800_000_000_000 - index,
+    status: 'succeeded',
+    feature: 'image',
+    credits: -8_000_000n,
+    held: 0n,
+    balanceAfter: 1_000_000_000n,
+    user: null,
+    project: null,
+    model: null,
+    quantities: null,
+    draws: [],
+    note: NOTE,
+    metadata: null,
+    holdId: null,
+    chargeId: null,
+    reason: null,
+  };
+}
+
+/** A ledger with PAGES pages of 1000 big rows, counting the pages read; `failAt` throws there. */
+function pagedLedger(failAt?: number) {
+  const ledger = {
+    pagesRead: 0,
+    async transactions(
+      _org: string,
+      _filter: unknown,
+      page: { limit?: number; cursor?: TransactionCursor },
+    ) {
+      const number = page.cursor ? Math.floor(Number(page.cursor.id.slice(4)) / 1000) + 1 : 0;
+      ledger.pagesRead += 1;
+      if (number === failAt) throw new Error('the disk is on fire');
+      const data = Array.from({ length: 1000 }, (_, index) => row(number * 1000 + index));
+      const last = data[data.length - 1];
+      return {
+        ok: true as const,
+        value: {
+          data,
+          nextCursor: number + 1 < PAGES && last ? { at: last.at, id: last.id } : null,
+        },
+      };
+    },
+  };
+  return ledger;
+}
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the streamed CSV export', () => {
+  let app: FastifyInstance | undefined;
+  const logs: Record<string, unknown>[] = [];
+
+  async function serve(ledger: ReturnType<typeof pagedLedger>): Promise<string> {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    app = Fastify({ logger: { level: 'info', stream: sink } });
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    registerExportRoutes(app.withTypeProvider<ZodTypeProvider>(), {
+      ledger,
+    } as unknown as RouteContext);
+    return app.listen({ host: '127.0.0.1', port: 0 });
+  }
+
+  function open(url: string): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      httpRequest(`${url}/v1/orgs/org_1/transactions.csv`, { agent: false }, resolve)
+        .on('error', reject)
+        .end();
+    });
+  }
+
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    logs.length = 0;
+  });
+
+  it('reads a page only once the socket has taken the ones before', async () => {
+    const ledger = pagedLedger();
+    const response = await open(await serve(ledger));
+    expect(response.statusCode).toBe(200);
+    // A client that stops reading: the buffers fill, and the paging waits for them to drain.
+    response.pause();
+    await wait(300);
+    const whilePaused = ledger.pagesRead;
+    await wait(300);
+    expect(ledger.pagesRead).toBe(whilePaused);
+    expect(whilePaused).toBeLessThan(10);
+    // Reading again, it goes to the end: 400 MB through, a few pages in memory at any time.
+    let bytes = 0;
+    response.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    response.resume();
+    await new Promise((resolve) => response.on('end', resolve));
+    expect(ledger.pagesRead).toBe(PAGES);
+    expect(bytes).toBeGreaterThan(PAGES * 1000 * NOTE.length);
+  });
+
+  it('stops paging when the client goes away', async () => {
+    const ledger = pagedLedger();
+    const response = await open(await serve(ledger));
+    await new Promise((resolve) => response.once('data', resolve));
+    response.destroy();
+    await wait(300);
+    const afterLeaving = ledger.pagesRead;
+    await wait(300);
+    expect(ledger.pagesRead).toBe(afterLeaving);
+    expect(afterLeaving).toBeLessThan(10);
+  });
+
+  it('logs a failure mid-stream and cuts the transfer short', async () => {
+    const ledger = pagedLedger(3);
+    const response = await open(await serve(ledger));
+    expect(response.statusCode).toBe(200);
+    let text = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    // Cut short: the response never completes (no final chunk), so the client cannot take a
+    // truncated file for a whole one.
+    const outcome = await new Promise<string>((resolve) => {
+      response.on('end', () => resolve(response.complete ? 'complete' : 'incomplete'));
+      response.on('aborted', () => resolve('aborted'));
+      response.on('error', () => resolve('error'));
+    });
+    expect(outcome).not.toBe('complete');
+    expect(text.split('\r\n').length - 1).toBeLessThanOrEqual(3 * 1000 + 1);
+    expect(ledger.pagesRead).toBe(4);
+    const failure = logs.find((line) => line.msg === 'transactions.csv export failed');
+    expect(failure).toMatchObject({ level: 50, org: 'org_1', rowsWritten: 3000 });
+    expect(JSON.stringify(failure)).toContain('the disk is on fire');
+  });
+});
