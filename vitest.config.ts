@@ -13,6 +13,7 @@ const HTTP_SUITES = [
   'test/purchases-http.test.ts',
   'test/exports-http.test.ts',
   'test/statement-exports-http.test.ts',
+  'test/orgs-list-http.test.ts',
 ];
 
 export default defineConfig({

@@ -996,6 +996,7 @@ describe('API routes', () => {
       ).toEqual(
         [
           'POST /v1/orgs',
+          'GET /v1/orgs',
           'GET /v1/orgs/{org}',
           'PUT /v1/features/{feature}',
           'GET /v1/features',

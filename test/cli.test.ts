@@ -325,6 +325,181 @@ describe('tally against a running server', () => {
   });
 });
 
+describe('tally reports and rollups', () => {
+  let org: string;
+  const DAY = 86_400_000;
+  /** Three weeks ago, at 09:00 UTC, so that every write is in the past and days are known. */
+  const base = Math.floor(Date.now() / DAY) * DAY - 21 * DAY + 9 * 3600_000;
+  const at = (days: number, minutes = 0) =>
+    new Date(base + days * DAY + minutes * 60_000).toISOString();
+  const localDay = (days: number) =>
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(base + days * DAY);
+  /** Seven members, so two of them fold into OTHERS: [member, day, credits]. */
+  const CHARGES: [string, number, number][] = [
+    ['ana', 0, 8],
+    ['ben', 0, 8],
+    ['cleo', 0, 8],
+    ['ana', 1, 8],
+    ['dan', 1, 8],
+    ['eve', 1, 8],
+    ['fay', 2, 8],
+    ['gus', 2, 8],
+    ['ana', 2, 8],
+  ];
+
+  beforeAll(async () => {
+    const root = server.client(server.rootKey);
+    const put = await root.request('PUT', '/v1/features/report-image', {
+      body: {
+        name: 'Report image',
+        prices: [{ unit: 'action', credits: 8 }],
+        effectiveAt: '2020-01-01T00:00:00Z',
+      },
+    });
+    expect(put.status, put.text).toBe(200);
+    const created = await root.post('/v1/orgs', {
+      name: 'Reports Co',
+      timezone: 'Europe/Paris',
+      at: at(0, -60),
+    });
+    expect(created.status, created.text).toBe(201);
+    org = created.body.id;
+    await root.post(`/v1/orgs/${org}/grants`, { kind: 'purchase', credits: 1000, at: at(0, -30) });
+    for (const [index, [user, day]] of CHARGES.entries()) {
+      const charge = await root.post(`/v1/orgs/${org}/charges`, {
+        feature: 'report-image',
+        user,
+        at: at(day, index),
+      });
+      expect(charge.status, charge.text).toBe(201);
+    }
+    const failed = await root.post(`/v1/orgs/${org}/charges`, {
+      feature: 'report-image',
+      user: 'ana',
+      status: 'failed',
+      at: at(2, 30),
+    });
+    expect(failed.status, failed.text).toBe(201);
+  });
+
+  it('report usage: a line per day with its members, the top five as columns, and a total', async () => {
+    const range = ['--from', localDay(0), '--to', localDay(3)];
+    const table = await tally(['report', 'usage', org, ...range, '--group-by', 'member']);
+    expect(table.code, table.err).toBe(0);
+    const lines = table.out.split('\n');
+    expect(lines[0]).toBe(
+      `Usage of ${org}, ${localDay(0)} to ${localDay(2)} (Europe/Paris), per day, by member`,
+    );
+    // ana used 24, the others 8 each: ana first, then by name; fay and gus fold into OTHERS.
+    expect(lines[2]).toMatch(
+      /^DAY\s+USED\s+USAGE\s+FAILURES\s+ana\s+ben\s+cleo\s+dan\s+eve\s+OTHERS$/,
+    );
+    expect(lines[3]).toMatch(
+      new RegExp(`^${localDay(0)}\\s+24\\s+3\\s+0\\s+8\\s+8\\s+8\\s+0\\s+0\\s+0$`),
+    );
+    expect(lines[5]).toMatch(
+      new RegExp(`^${localDay(2)}\\s+24\\s+3\\s+1\\s+8\\s+0\\s+0\\s+0\\s+0\\s+16$`),
+    );
+    expect(lines[6]).toMatch(/^TOTAL\s+72\s+9\s+1\s+24\s+8\s+8\s+8\s+8\s+16$/);
+    expect(table.out).toMatch(/^ana\s+24\s+33\.3%\s+3\s+1$/m);
+    expect(table.out).toMatch(/^others \(2\)\s+16\s+22\.2%\s+2\s+0$/m);
+
+    const json = await tally(['report', 'usage', org, ...range, '--interval', 'week', '--json']);
+    expect(json.code, json.err).toBe(0);
+    expect(json.json.totals).toMatchObject({ used: '72', usageCount: 9, failures: 1 });
+
+    const csv = await tally(['report', 'usage', org, ...range, '--group-by', 'member', '--csv']);
+    expect(csv.code, csv.err).toBe(0);
+    const { rows } = csvObjects(csv.out);
+    expect(rows.filter((row) => row.group === 'ana').map((row) => row.used)).toEqual([
+      '8',
+      '8',
+      '8',
+    ]);
+  });
+
+  it('report months: the running month first and flagged, then the months before', async () => {
+    const cards = await tally(['report', 'months', org, '--count', '3']);
+    expect(cards.code, cards.err).toBe(0);
+    const lines = cards.out.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^MONTH\s+USED\s+USAGE\s+FAILURES$/);
+    expect(lines[1]).toMatch(/^\d{4}-\d{2} \(current\)\s/);
+    const json = await tally(['report', 'months', org, '--count', '3', '--json']);
+    const months: { month: string; used: string; usageCount: number; current: boolean }[] =
+      json.json.data;
+    expect(months.map((card) => card.current)).toEqual([true, false, false]);
+    // Three weeks of usage lie in the running month or the one before.
+    expect(months.reduce((sum, card) => sum + toMicros(card.used), 0n)).toBe(toMicros('72'));
+    expect(months.reduce((sum, card) => sum + card.usageCount, 0)).toBe(9);
+    expect((await tally(['report', 'months', org, '--count', '0'])).code).toBe(2);
+  });
+
+  it('report totals, insights and project answer for the org', async () => {
+    const totals = await tally([
+      'report',
+      'totals',
+      org,
+      '--from',
+      localDay(0),
+      '--to',
+      localDay(3),
+    ]);
+    expect(totals.code, totals.err).toBe(0);
+    expect(totals.out).toMatch(/^used\s+72$/m);
+    expect(totals.out).toMatch(/^net\s+\+928$/m);
+    const insights = await tally(['report', 'insights', org]);
+    expect(insights.code, insights.err).toBe(0);
+    expect(insights.out).toMatch(/^TOP MEMBERS\s+USED\s+SHARE\s+USAGE$/m);
+    expect(insights.out).toMatch(/^Next month, \d{4}-\d{2} \(\d+ days\):$/m);
+    const project = await tally(['report', 'project', org, 'nowhere']);
+    expect(project.code).toBe(1);
+    expect(project.err).toMatch(/unknown_project/);
+  });
+
+  it('rollups rebuild: every org, or the ones named, to the same figures', async () => {
+    const before = (await tally(['report', 'usage', org, '--group-by', 'member', '--json'])).json;
+    const all = await tally(['rollups', 'rebuild']);
+    expect(all.code, all.err).toBe(0);
+    const listed = await tally(['orgs', 'list', '--json']);
+    const count = listed.json.data.length;
+    expect(count).toBeGreaterThanOrEqual(1);
+    expect(all.out).toMatch(
+      new RegExp(
+        `^Rebuilt ${count} orgs? in \\d+\\.\\d s: [\\d,]+ rows summed into [\\d,]+ usage rollups and [\\d,]+ entry rollups\\.$`,
+        'm',
+      ),
+    );
+    expect(all.err).toMatch(new RegExp(`^Rebuilding rollups ${count}/${count} 100%`, 'm'));
+    expect((await tally(['report', 'usage', org, '--group-by', 'member', '--json'])).json).toEqual(
+      before,
+    );
+
+    const named = await tally(['rollups', 'rebuild', org, 'org_nobody', '--json']);
+    expect(named.code).toBe(1);
+    expect(named.json.rebuilt).toEqual([
+      expect.objectContaining({ org, rows: expect.any(Number) }),
+    ]);
+    expect(named.json.failed).toEqual([
+      expect.objectContaining({ org: 'org_nobody', code: 'unknown_org' }),
+    ]);
+    expect(named.err).toMatch(/^error: 1 of 2 orgs not rebuilt: org_nobody$/m);
+  });
+
+  it('orgs list and rollups rebuild are for root alone', async () => {
+    const key = await tally(['keys', 'create', org, 'reports-admin', '--role', 'admin', '--json']);
+    const admin = key.json.secret as string;
+    const listed = await tally(['orgs', 'list'], admin);
+    expect(listed.code).toBe(1);
+    expect(listed.err).toMatch(/^error: forbidden/m);
+    const rebuilt = await tally(['rollups', 'rebuild', org], admin);
+    expect(rebuilt.code).toBe(1);
+    expect(rebuilt.err).toMatch(/^error: forbidden/m);
+    const table = await tally(['orgs', 'list']);
+    expect(table.out).toMatch(new RegExp(`^${org}\\s+Reports Co\\s+Europe/Paris\\s+payg\\s`, 'm'));
+  });
+});
+
 describe('tally plans, packs and purchases', () => {
   let org: string;
   let admin: string;

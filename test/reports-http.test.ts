@@ -196,6 +196,14 @@ describe('reports over HTTP', () => {
       expect.objectContaining({ key: null, used: '8', usageCount: 1 }),
     ]);
 
+    // Only the most used are named; the rest are summed, in the range and in each bucket.
+    const topOne = (await get(`/reports/usage?${range}&groupBy=project&top=1`)).body;
+    expect(topOne.groups).toEqual([expect.objectContaining({ key: 'wedding', used: '18' })]);
+    expect(topOne.others).toMatchObject({ used: '20', usageCount: 4, values: 2 });
+    expect(topOne.buckets[0].others).toMatchObject({ used: '18', usageCount: 3 });
+    expect(byProject.others).toBeNull();
+    expectProblem(await get(`/reports/usage?groupBy=project&top=0`), 400, 'invalid_request', 'top');
+
     const byModel = (await get(`/reports/usage?${range}&groupBy=model`)).body;
     expect(byModel.groups[0]).toMatchObject({ key: 'flux', used: '24' });
 

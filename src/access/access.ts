@@ -245,6 +245,18 @@ export class Access {
     return suspension;
   }
 
+  /** The suspensions of several orgs in one read (a page of the org list), by org id. */
+  async suspensionsOf(orgIds: readonly string[]): Promise<Map<string, Suspension>> {
+    const found = new Map(
+      (await this.store.listSuspensions(orgIds)).map((suspension) => [
+        suspension.orgId,
+        suspension,
+      ]),
+    );
+    for (const orgId of orgIds) this.remember(orgId, found.get(orgId));
+    return found;
+  }
+
   /** Refuses writes to a suspended org (`org_suspended`); cheap enough for every write. */
   async checkWritable(orgId: string): Promise<Result<void>> {
     const cached = this.suspensions.get(orgId);

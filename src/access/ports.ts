@@ -40,6 +40,8 @@ export interface AccessStore {
   deleteExpiredSessions(before: number): Promise<number>;
 
   getSuspension(orgId: string): Promise<Suspension | undefined>;
+  /** The suspensions of those of `orgIds` that are suspended, in one read. */
+  listSuspensions(orgIds: readonly string[]): Promise<Suspension[]>;
   /** Suspends the org unless it is already: answers the suspension in force, the first one. */
   suspend(suspension: Suspension): Promise<Suspension>;
   /** Lifts the org's suspension; false when it had none. */

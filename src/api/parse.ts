@@ -72,6 +72,23 @@ export function encodeCursor(cursor: { at: number; id: string }): string {
   return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
 }
 
+/** A cursor over rows ordered by id alone (the org list): base64url of the last id. */
+export function encodeIdCursor(id: string): string {
+  return Buffer.from(JSON.stringify([id])).toString('base64url');
+}
+
+export function decodeIdCursor(text: string): string {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(text, 'base64url').toString());
+    if (Array.isArray(parsed) && parsed.length === 1 && typeof parsed[0] === 'string') {
+      return parsed[0];
+    }
+  } catch {
+    // fall through to the refusal
+  }
+  throw refusalError('invalid_request', 'cursor is not one this API gave', { field: 'cursor' });
+}
+
 export function decodeCursor(text: string): { at: number; id: string } {
   try {
     const [at, id] = JSON.parse(Buffer.from(text, 'base64url').toString()) as unknown[];

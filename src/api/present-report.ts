@@ -40,6 +40,7 @@ function presentTimeline(report: OrgUsageReport) {
         day: bucket.start,
         ...presentFigures(bucket),
         groups: bucket.groups.map(presentGroup),
+        others: bucket.others ? presentFigures(bucket.others) : null,
       };
     }),
   };
@@ -50,6 +51,9 @@ export function presentUsageReport(report: OrgUsageReport) {
     ...presentTimeline(report),
     groupBy: report.groupBy,
     groups: presentGroups(report.groups, report.totals.used),
+    others: report.others
+      ? { ...presentFigures(report.others), values: report.others.values }
+      : null,
   };
 }
 

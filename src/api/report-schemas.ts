@@ -17,6 +17,13 @@ export const usageQuery = reportRangeQuery.extend({
     .enum(['feature', 'project', 'user', 'member', 'model', 'kind'])
     .optional()
     .describe('Split each bucket by this; member is the same as user'),
+  top: z.coerce
+    .number()
+    .int()
+    .optional()
+    .describe(
+      'How many values to name, most used first (default 10, at most 1000); the rest are summed as others',
+    ),
 });
 
 export const projectReportQuery = reportRangeQuery.extend({
@@ -50,12 +57,15 @@ const group = z.object({
   share: z.string().describe('Percent of the used credits, one decimal'),
 });
 
+const others = z.object(figures).nullable().describe('The values not named, summed');
+
 const bucket = z.object({
   start: instant,
   end: instant,
   day: z.string().describe('The first day of the bucket'),
   ...figures,
   groups: z.array(group.omit({ share: true })),
+  others,
 });
 
 const usageReport = z.object({
@@ -68,6 +78,9 @@ const usageReport = z.object({
   interval: z.enum(INTERVALS),
   totals: z.object(figures),
   groups: z.array(group),
+  others: z
+    .object({ ...figures, values: z.number().describe('How many values are summed here') })
+    .nullable(),
   buckets: z.array(bucket),
 });
 
@@ -124,7 +137,7 @@ export const projectReportResponse = z.object({
   net: amount.describe('What the project cost: used − refunded'),
   usageCount: z.number(),
   failures: z.number(),
-  timeline: usageReport.omit({ groups: true }),
+  timeline: usageReport.omit({ groups: true, others: true }),
   features: z.array(group),
   members: z.array(group),
 });

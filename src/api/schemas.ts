@@ -209,6 +209,12 @@ export const transactionResponse = z.object({
 export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 
+export const orgListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).optional().describe('Orgs a page; default 100'),
+  cursor: z.string().max(200).optional().describe("The previous page's nextCursor"),
+});
+export const orgListResponse = listOf(orgResponse);
+
 export const projectParams = orgParams.extend({ project: z.string().min(1).max(64) });
 export const allowanceParams = orgParams.extend({ user: z.string().min(1).max(200) });
 

@@ -17,7 +17,14 @@ import { renderInvoicePdf } from './invoice-pdf.js';
 import { groupDecimal } from './format-money.js';
 import { MAX_MONEY, packOf, planOf, type PackInput, type PlanInput } from './catalog.js';
 import { KeyedLock } from './keyed-lock.js';
-import type { Pack, PaymentProviderName, Plan, Purchase, PurchaseStatus } from './model.js';
+import type {
+  Pack,
+  PaymentProviderName,
+  Plan,
+  PlanChange,
+  Purchase,
+  PurchaseStatus,
+} from './model.js';
 import { DEFAULT_PLAN_ID, isUpgrade, orgPlanAt, type OrgPlan } from './org-plan.js';
 import { comparePlans, type PlanCost } from './plan-comparison.js';
 import type { BillingStore, PaymentCheck, PaymentEvent, PaymentProvider } from './ports.js';
@@ -150,6 +157,31 @@ export class Billing {
     return found
       ? ok(found)
       : refuse('unknown_plan', `the org's plan is not defined any more`, { org: orgId });
+  }
+
+  /**
+   * The plan in force now of each of `orgs` (a page of the org list), read in two queries
+   * whatever their number; an org whose plan is no longer defined is left out, as `orgPlan`
+   * refuses it.
+   */
+  async plansInForce(orgs: readonly Org[]): Promise<Map<string, Plan>> {
+    const [lines, plans] = await Promise.all([
+      this.deps.store.planHistories(orgs.map((org) => org.id)),
+      this.plansById(),
+    ]);
+    const histories = new Map<string, PlanChange[]>();
+    for (const line of lines) {
+      const history = histories.get(line.orgId);
+      if (history) history.push(line);
+      else histories.set(line.orgId, [line]);
+    }
+    const now = this.now();
+    const found = new Map<string, Plan>();
+    for (const org of orgs) {
+      const inForce = orgPlanAt(histories.get(org.id) ?? [], plans, now, org.timeZone);
+      if (inForce) found.set(org.id, inForce.plan);
+    }
+    return found;
   }
 
   /**

@@ -40,6 +40,8 @@ export interface BillingStore {
   changePlan(change: PlanChange): Promise<void>;
   /** The org's plan history, oldest first, including lines that start in the future. */
   planHistory(orgId: string): Promise<PlanChange[]>;
+  /** The plan histories of several orgs in one read: by org, each oldest first. */
+  planHistories(orgIds: readonly string[]): Promise<PlanChange[]>;
 
   insertPurchase(purchase: Purchase): Promise<void>;
   getPurchase(orgId: string, purchaseId: string): Promise<Purchase | undefined>;

@@ -12,6 +12,7 @@ import type {
   holdResponse,
   orgDeletedResponse,
   orgDeletionResponse,
+  orgListResponse,
   orgResponse,
   statementResponse,
   transactionListResponse,
@@ -26,8 +27,17 @@ import type {
   purchaseListResponse,
   purchaseResponse,
 } from '../api/billing-schemas.js';
+import type {
+  insightsResponse,
+  monthsResponse,
+  projectReportResponse,
+  rebuildResponse,
+  totalsResponse,
+  usageReportResponse,
+} from '../api/report-schemas.js';
 
 export type OrgBody = z.infer<typeof orgResponse>;
+export type OrgListBody = z.infer<typeof orgListResponse>;
 export type OrgDeletionBody = z.infer<typeof orgDeletionResponse>;
 export type OrgDeletedBody = z.infer<typeof orgDeletedResponse>;
 export type FeatureListBody = z.infer<typeof featureListResponse>;
@@ -50,3 +60,12 @@ export type PurchaseBody = z.infer<typeof purchaseResponse>;
 export type PurchaseListBody = z.infer<typeof purchaseListResponse>;
 export type HistoryListBody = z.infer<typeof historyResponse>;
 export type HistoryItemBody = HistoryListBody['data'][number];
+export type UsageReportBody = z.infer<typeof usageReportResponse>;
+export type UsageBucketBody = UsageReportBody['buckets'][number];
+export type UsageFiguresBody = UsageReportBody['totals'];
+export type UsageGroupBody = UsageReportBody['groups'][number];
+export type TotalsBody = z.infer<typeof totalsResponse>;
+export type MonthsBody = z.infer<typeof monthsResponse>;
+export type ProjectReportBody = z.infer<typeof projectReportResponse>;
+export type InsightsBody = z.infer<typeof insightsResponse>;
+export type RebuildBody = z.infer<typeof rebuildResponse>;

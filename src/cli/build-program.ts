@@ -19,6 +19,8 @@ import { registerPlanCommand } from './plan-command.js';
 import { registerPlansCommand } from './plans-command.js';
 import { registerProjectsCommand } from './projects-command.js';
 import { registerPurchasesCommand } from './purchases-command.js';
+import { registerReportCommand } from './report-command.js';
+import { registerRollupsCommand } from './rollups-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStatementCommand } from './statement-command.js';
 import { registerTxCommand } from './tx-command.js';
@@ -51,6 +53,7 @@ Examples:
   tally features set background-removal --name "Background removal" --price action=2
   tally charge org_123 background-removal --user maya --project garcia-lee-wedding
   tally tx org_123 --type usage --status failed --from 2026-03-01 --all
+  tally report usage org_123 --interval week --group-by feature
   tally demo --months 12 --charges 30000`,
     );
   const contextOf = (command: Command) =>
@@ -64,12 +67,14 @@ Examples:
   registerBalanceCommand(program, contextOf);
   registerTxCommand(program, contextOf);
   registerStatementCommand(program, contextOf);
+  registerReportCommand(program, contextOf);
   registerProjectsCommand(program, contextOf);
   registerAllowancesCommand(program, contextOf);
   registerPlansCommand(program, contextOf);
   registerPacksCommand(program, contextOf);
   registerPlanCommand(program, contextOf);
   registerPurchasesCommand(program, contextOf);
+  registerRollupsCommand(program, contextOf);
   registerDemoCommand(program, contextOf);
   return program;
 }

@@ -10,3 +10,11 @@ export const EXIT_USAGE = 2;
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/**
+ * A command that ran but did not wholly succeed (some orgs of a batch failed): it has printed
+ * what it did, and exits with EXIT_REFUSED after this message.
+ */
+export class CommandFailed extends Error {
+  override readonly name = 'CommandFailed';
+}

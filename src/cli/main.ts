@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ApiProblem, ConnectionError } from './api-client.js';
 import { buildProgram } from './build-program.js';
-import { EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError } from './cli-errors.js';
+import { CommandFailed, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError } from './cli-errors.js';
 import { processIo, type CliIo } from './cli-io.js';
 
 export type { CliIo } from './cli-io.js';
@@ -51,6 +51,10 @@ function reportError(error: unknown, io: CliIo): number {
     return error.code === 'invalid_request' || error.code === 'invalid_json'
       ? EXIT_USAGE
       : EXIT_REFUSED;
+  }
+  if (error instanceof CommandFailed) {
+    io.stderr(`error: ${error.message}\n`);
+    return EXIT_REFUSED;
   }
   if (error instanceof ConnectionError) {
     io.stderr(`error: ${error.message}\nIs the server running? Start one with: tally serve\n`);

@@ -1,9 +1,13 @@
-/** `tally orgs create` and `tally orgs show`; suspending and deleting in org-lifecycle-command.ts. */
+/**
+ * `tally orgs create` and `tally orgs show`; listing in orgs-list-command.ts, suspending and
+ * deleting in org-lifecycle-command.ts.
+ */
 import type { Command } from 'commander';
 import type { OrgBody } from './api-types.js';
 import { orgPath, type CommandContext } from './command-context.js';
 import { parseCredits, parseInstant } from './parse-arguments.js';
 import { registerOrgLifecycleCommands } from './org-lifecycle-command.js';
+import { registerOrgsListCommand } from './orgs-list-command.js';
 import { formatPairs } from './table.js';
 import { formatZoned } from './zoned-time.js';
 
@@ -19,7 +23,9 @@ export function registerOrgsCommand(
   program: Command,
   contextOf: (command: Command) => CommandContext,
 ): void {
-  const orgs = program.command('orgs').description('create, show, suspend, resume and delete orgs');
+  const orgs = program
+    .command('orgs')
+    .description('create, list, show, suspend, resume and delete orgs');
   orgs
     .command('create <name>')
     .description('create an org (root key)')
@@ -52,6 +58,7 @@ export function registerOrgsCommand(
       const org = (await context.client.get<OrgBody>(orgPath(id))).body;
       context.print(org, () => renderOrg(org));
     });
+  registerOrgsListCommand(orgs, contextOf);
   registerOrgLifecycleCommands(orgs, contextOf, renderOrg);
 }
 

@@ -74,6 +74,31 @@ export function parseMonth(text: string): string {
   return text;
 }
 
+/** A local date, YYYY-MM-DD, as the reports take them (in the org's time zone). */
+export function parseDay(text: string, option: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  const date = match ? new Date(`${text}T00:00:00Z`) : undefined;
+  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
+    throw new UsageError(
+      `${option} takes a date, YYYY-MM-DD (in the org's time zone), not "${text}"`,
+    );
+  }
+  return text;
+}
+
+/** One of `allowed`, or a usage error listing them. */
+export function parseChoice<T extends string>(
+  text: string,
+  option: string,
+  allowed: readonly T[],
+): T {
+  const found = allowed.find((value) => value === text);
+  if (found === undefined) {
+    throw new UsageError(`${option} takes ${allowed.join(', ')}, not "${text}"`);
+  }
+  return found;
+}
+
 const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 const WALL_CLOCK = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 

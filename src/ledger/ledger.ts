@@ -91,6 +91,12 @@ export interface TransactionPage {
   readonly nextCursor: TransactionCursor | null;
 }
 
+export interface OrgPage {
+  readonly data: Org[];
+  /** The last id of this page when more may follow: pass it back as `cursor`. */
+  readonly nextCursor: string | null;
+}
+
 export interface FeaturePrice extends PriceVersion {
   readonly id: string;
 }
@@ -103,6 +109,8 @@ export const IDEMPOTENCY_RETENTION_MS = 30 * 24 * 3600 * 1000;
 export interface Ledger {
   createOrg(input: CreateOrgInput): Promise<Result<Org>>;
   getOrg(orgId: string): Promise<Result<Org>>;
+  /** Every org of the installation by id, a page at a time: the ones after `cursor`. */
+  listOrgs(page?: { limit?: number; cursor?: string }): Promise<Result<OrgPage>>;
   setFeature(input: FeatureInput): Promise<Result<FeaturePrice>>;
   /** Each feature's price in force at `at` (default now). */
   listFeatures(at?: Instant): Promise<FeaturePrice[]>;
@@ -249,6 +257,18 @@ class LedgerEngine implements Ledger {
   async getOrg(orgId: string): Promise<Result<Org>> {
     const org = await this.store.getOrg(orgId);
     return org ? ok(org) : unknownOrg(orgId);
+  }
+
+  async listOrgs(page: { limit?: number; cursor?: string } = {}): Promise<Result<OrgPage>> {
+    const limit = page.limit ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+      return invalid('limit', `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+    }
+    // One more than asked says whether another page follows, without a count of every org.
+    const orgs = await this.store.listOrgs(page.cursor, limit + 1);
+    const data = orgs.slice(0, limit);
+    const last = data[data.length - 1];
+    return ok({ data, nextCursor: orgs.length > limit && last ? last.id : null });
   }
 
   async setFeature(input: FeatureInput): Promise<Result<FeaturePrice>> {

@@ -127,6 +127,8 @@ export interface LedgerStore {
    */
   write<R>(request: WriteRequest<R>): Promise<R>;
   getOrg(orgId: string): Promise<Org | undefined>;
+  /** At most `limit` orgs by id, from the first one after `afterId` (from the first of all without). */
+  listOrgs(afterId: string | undefined, limit: number): Promise<Org[]>;
   loadState(orgId: string): Promise<OrgState | undefined>;
   /** Every grant of the org with its remaining and held credits from entries dated at or before `at`. */
   grantsAsOf(orgId: string, at: Instant): Promise<GrantAsOf[]>;

@@ -9,6 +9,7 @@ import { addDays, type LocalDay } from '../core/local-day.js';
 import { periodAfter, periodOf, type Instant, type Period } from '../core/period.js';
 import { NO_VALUE, type UsageRollup } from '../core/rollup.js';
 import type { OrgState } from '../ledger/ports.js';
+import type { UsageSum } from './ports.js';
 import { expiringCredits, type Expiring } from './insights/expiring.js';
 import { nextMonthNeed, RECENT_DAYS, type NextMonthNeed } from './insights/next-month.js';
 import {
@@ -45,13 +46,14 @@ export interface InsightsInput {
   readonly today: LocalDay;
   /** The days looked at, `[from, to)`; `to` is the day after today. */
   readonly window: { readonly from: string; readonly to: string };
-  /** `all` rollups from before the trailing history and the last complete months. */
-  readonly overall: readonly UsageRollup[];
+  /** Usage per day from before the trailing history and the last complete months. */
+  readonly overall: readonly UsageSum[];
   /** `feature` rollups from two weeks before the window. */
   readonly features: readonly UsageRollup[];
-  readonly projects: readonly UsageRollup[];
-  readonly users: readonly UsageRollup[];
-  readonly models: readonly UsageRollup[];
+  /** Usage over the window per project, member and model. */
+  readonly projects: readonly UsageSum[];
+  readonly users: readonly UsageSum[];
+  readonly models: readonly UsageSum[];
   /** Grants with credits available now. */
   readonly grants: readonly Grant[];
   /** The running period and the ones before it, newest first. */
@@ -62,7 +64,7 @@ export function insightsOf(input: InsightsInput): Insights {
   const { state, now, today, window } = input;
   const timeZone = state.org.timeZone;
   const daily: DailyUsage[] = input.overall.map((row) => ({
-    day: row.day,
+    day: row.period ?? '',
     used: row.used,
     count: row.usageCount,
   }));
@@ -110,10 +112,10 @@ export function insightsOf(input: InsightsInput): Insights {
     asOf: now,
     window,
     topConsumers: {
-      feature: topConsumers(groupUsage(input.features, window.from)),
-      project: topConsumers(groupUsage(input.projects, window.from)),
-      user: topConsumers(groupUsage(input.users, window.from)),
-      model: topConsumers(groupUsage(input.models, window.from)),
+      feature: topConsumers(featureUsage(input.features, window.from)),
+      project: topConsumers(input.projects.map(groupUsage)),
+      user: topConsumers(input.users.map(groupUsage)),
+      model: topConsumers(input.models.map(groupUsage)),
     },
     outliers: findOutliers(daily, featureDays, window.from, window.to),
     runway: forecastRunway({ now, timeZone, lots, upcoming, dailyRate }),
@@ -160,13 +162,21 @@ function upcomingLots(state: OrgState, now: Instant): UpcomingLot[] {
   return lots;
 }
 
-function usedIn(rows: readonly UsageRollup[], month: string): Micros {
+function usedIn(sums: readonly UsageSum[], month: string): Micros {
   let used = 0n;
-  for (const row of rows) if (row.day.startsWith(month)) used += row.used;
+  for (const sum of sums) if (sum.period?.startsWith(month)) used += sum.used;
   return used;
 }
 
-function groupUsage(rows: readonly UsageRollup[], from: string): GroupUsage[] {
+function groupUsage(sum: UsageSum): GroupUsage {
+  return {
+    key: sum.value === null || sum.value === NO_VALUE ? null : sum.value,
+    used: sum.used,
+    count: sum.usageCount,
+  };
+}
+
+function featureUsage(rows: readonly UsageRollup[], from: string): GroupUsage[] {
   const byValue = new Map<string, { used: Micros; count: number }>();
   for (const row of rows) {
     if (row.day < from) continue;

@@ -17,7 +17,40 @@ export interface RebuildResult {
   readonly entryRollups: number;
 }
 
+/** How usage sums are cut in time: by local day, by week from Monday, by calendar month. */
+export type SumPeriod = 'day' | 'week' | 'month';
+
+export interface UsageSumQuery {
+  readonly dimension: UsageDimension;
+  /** Local days `[fromDay, toDay)`. */
+  readonly fromDay: string;
+  readonly toDay: string;
+  /** Sums per period, keyed by its first day ("YYYY-MM-DD"); none: one sum for the range. */
+  readonly per?: SumPeriod;
+  /** Sums per value of the dimension; otherwise all values together. */
+  readonly byValue?: boolean;
+  /** Only these values. */
+  readonly values?: readonly string[];
+  /** Only values starting with this. */
+  readonly valuePrefix?: string;
+}
+
+/** A sum of usage rollups: credits used and refunded, usage, failed and refused attempts. */
+export interface UsageSum {
+  /** The period's first day (the Monday of a week, the 1st of a month), or null. */
+  readonly period: string | null;
+  /** The value, or null when values are summed together. */
+  readonly value: string | null;
+  readonly used: bigint;
+  readonly usageCount: number;
+  readonly failures: number;
+  readonly refused: number;
+  readonly refunded: bigint;
+}
+
 export interface ReportStore {
+  /** Usage rollups summed in the database, per period and value as asked. */
+  usageSums(orgId: string, query: UsageSumQuery): Promise<UsageSum[]>;
   /**
    * Usage rollups of the org in one dimension for local days `[fromDay, toDay)` ("YYYY-MM-DD"),
    * ordered by day then value; with `valuePrefix`, only values starting with it (a project's

@@ -9,26 +9,23 @@ import { GRANT_KINDS, type GrantKind } from '../core/grant.js';
 import { addDays, calendarOf, daysBetween, parseDayKey } from '../core/local-day.js';
 import { periodAfter, periodOf, type Instant, type Period } from '../core/period.js';
 import { invalid, ok, refuse, type Result } from '../core/refusal.js';
-import {
-  NO_VALUE,
-  VALUE_SEPARATOR,
-  type UsageDimension,
-  type UsageRollup,
-} from '../core/rollup.js';
+import { NO_VALUE, VALUE_SEPARATOR, type UsageDimension } from '../core/rollup.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Org } from '../ledger/model.js';
 import type { Clock, LedgerStore } from '../ledger/ports.js';
 import type { ProjectView } from '../ledger/spending-settings.js';
 import { insightsOf, type Insights } from './insights-report.js';
-import type { RebuildProgress, RebuildResult, ReportStore } from './ports.js';
+import type { RebuildProgress, RebuildResult, ReportStore, UsageSum } from './ports.js';
 import {
   addFigures,
   buildUsageReport,
   bucketsOf,
   emptyFigures,
   sortGroups,
+  DEFAULT_TOP,
   type GroupFigures,
   type Interval,
+  type UsageSums,
   type UsageFigures,
   type UsageReport,
 } from './usage-report.js';
@@ -40,6 +37,8 @@ export type GroupBy = (typeof GROUP_BYS)[number];
 /** At most this many buckets in one report: ten years of months, three of days. */
 export const MAX_BUCKETS = 1100;
 export const MAX_MONTH_CARDS = 24;
+/** At most this many values named in a grouped report. */
+export const MAX_TOP = 1000;
 
 export interface DayRange {
   /** Local days "YYYY-MM-DD"; `to` is the day after the last. */
@@ -97,22 +96,65 @@ export class Reports {
 
   async usage(
     orgId: string,
-    options: DayRange & { interval?: Interval; groupBy?: GroupBy },
+    options: DayRange & { interval?: Interval; groupBy?: GroupBy; top?: number },
   ): Promise<Result<OrgUsageReport>> {
     const org = await this.store.getOrg(orgId);
     if (!org) return unknownOrg(orgId);
     const interval = options.interval ?? 'day';
     const range = this.rangeOf(org, options, interval);
     if (!range.ok) return range;
+    const top = options.top ?? DEFAULT_TOP;
+    if (!Number.isInteger(top) || top < 1 || top > MAX_TOP) {
+      return invalid('top', `top must be an integer from 1 to ${MAX_TOP}`);
+    }
     const { from, to } = range.value;
     const groupBy = options.groupBy ?? null;
-    const [overall, grouped] = await Promise.all([
-      this.store.usageRollups(orgId, 'all', from, to),
-      groupBy === null ? undefined : this.store.usageRollups(orgId, groupBy, from, to),
+    const sums = await this.usageSums(orgId, from, to, interval, groupBy, top);
+    return ok(this.withBounds(org, groupBy, buildUsageReport(from, to, interval, sums, top)));
+  }
+
+  /** The sums of a usage report, summed in the database; grouped, the top values' per bucket. */
+  private async usageSums(
+    orgId: string,
+    fromDay: string,
+    toDay: string,
+    per: Interval,
+    groupBy: UsageDimension | null,
+    top: number,
+    values?: readonly string[],
+  ): Promise<UsageSums> {
+    const range = { fromDay, toDay };
+    if (groupBy === null) {
+      return { overall: await this.store.usageSums(orgId, { dimension: 'all', ...range, per }) };
+    }
+    const dimension = groupBy;
+    // The values of a dimension add up to the whole, but for credit kinds, where a charge
+    // drawing on two kinds counts in each.
+    const [overall, perPeriod, perValue] = await Promise.all([
+      this.store.usageSums(orgId, { dimension: 'all', ...range, per }),
+      dimension === 'kind'
+        ? this.store.usageSums(orgId, { dimension, ...range, per, ...(values ? { values } : {}) })
+        : undefined,
+      this.store.usageSums(orgId, {
+        dimension,
+        ...range,
+        byValue: true,
+        ...(values ? { values } : {}),
+      }),
     ]);
-    return ok(
-      this.withBounds(org, groupBy, buildUsageReport(from, to, interval, overall, grouped)),
-    );
+    const named = sortGroups(
+      new Map(perValue.map((sum) => [sum.value ?? '', { ...sum, key: sum.value }])),
+    )
+      .slice(0, top)
+      .map((group) => group.key ?? '');
+    const topPerPeriod = await this.store.usageSums(orgId, {
+      dimension,
+      ...range,
+      per,
+      byValue: true,
+      values: named,
+    });
+    return { overall, grouped: { perPeriod: perPeriod ?? overall, perValue, topPerPeriod } };
   }
 
   async totals(orgId: string, options: DayRange): Promise<Result<PeriodTotals>> {
@@ -127,7 +169,7 @@ export class Reports {
     // A range reaching into the future counts what is written up to now.
     const now = this.clock.now();
     const [usage, entries] = await Promise.all([
-      this.store.usageRollups(orgId, 'all', from, to),
+      this.store.usageSums(orgId, { dimension: 'all', fromDay: from, toDay: to }),
       this.store.entryTotals(orgId, start, Math.min(end, now), end > now),
     ]);
     const figures = emptyFigures();
@@ -166,16 +208,16 @@ export class Reports {
     const periods = lastPeriods(this.clock.now(), org.timeZone, count);
     const first = periods[periods.length - 1] as Period;
     const current = periods[0] as Period;
-    const rows = await this.store.usageRollups(
-      orgId,
-      'all',
-      `${first.month}-01`,
-      `${periodAfter(current, org.timeZone).month}-01`,
-    );
+    const sums = await this.store.usageSums(orgId, {
+      dimension: 'all',
+      fromDay: `${first.month}-01`,
+      toDay: `${periodAfter(current, org.timeZone).month}-01`,
+      per: 'month',
+    });
     return ok(
       periods.map((period) => {
         const figures = emptyFigures();
-        for (const row of rows) if (row.day.startsWith(period.month)) addFigures(figures, row);
+        for (const sum of sums) if (sum.period === `${period.month}-01`) addFigures(figures, sum);
         return {
           month: period.month,
           start: period.start,
@@ -209,15 +251,30 @@ export class Reports {
     if (!range.ok) return range;
     const { from, to } = range.value;
     const prefix = projectId + VALUE_SEPARATOR;
+    const days = { fromDay: from, toDay: to };
     const [timeline, features, members, balance] = await Promise.all([
-      this.store.usageRollups(orgId, 'project', from, to, projectId),
-      this.store.usageRollups(orgId, 'project_feature', from, to, prefix),
-      this.store.usageRollups(orgId, 'project_user', from, to, prefix),
+      this.store.usageSums(orgId, {
+        dimension: 'project',
+        ...days,
+        per: interval,
+        values: [projectId],
+      }),
+      this.store.usageSums(orgId, {
+        dimension: 'project_feature',
+        ...days,
+        byValue: true,
+        valuePrefix: prefix,
+      }),
+      this.store.usageSums(orgId, {
+        dimension: 'project_user',
+        ...days,
+        byValue: true,
+        valuePrefix: prefix,
+      }),
       this.ledger.balance(orgId),
     ]);
     if (!balance.ok) return balance;
-    const own = timeline.filter((row) => row.value === projectId);
-    const usage = buildUsageReport(from, to, interval, own, undefined);
+    const usage = buildUsageReport(from, to, interval, { overall: timeline });
     return ok({
       org,
       project,
@@ -243,14 +300,19 @@ export class Reports {
     const history = addDays(from, -14);
     const months = lastPeriods(now, state.org.timeZone, 4);
     const monthsFrom = `${(months[months.length - 1] as Period).month}-01`;
-    const read = (dimension: UsageDimension, since: string) =>
-      this.store.usageRollups(orgId, dimension, since, to);
+    const byValue = (dimension: UsageDimension) =>
+      this.store.usageSums(orgId, { dimension, fromDay: from, toDay: to, byValue: true });
     const [overall, features, projects, users, models, grants] = await Promise.all([
-      read('all', monthsFrom < history ? monthsFrom : history),
-      read('feature', history),
-      read('project', from),
-      read('user', from),
-      read('model', from),
+      this.store.usageSums(orgId, {
+        dimension: 'all',
+        fromDay: monthsFrom < history ? monthsFrom : history,
+        toDay: to,
+        per: 'day',
+      }),
+      this.store.usageRollups(orgId, 'feature', history, to),
+      byValue('project'),
+      byValue('user'),
+      byValue('model'),
       this.ledger.listGrants(orgId, { active: true, at: now }),
     ]);
     if (!grants.ok) return grants;
@@ -366,19 +428,16 @@ function lastPeriods(now: Instant, timeZone: string, count: number): Period[] {
   return periods;
 }
 
-/** Rows of a two-level dimension summed per second-level value, most used first. */
-function groupTotals(rows: readonly UsageRollup[], prefix: string): GroupFigures[] {
-  const byValue = new Map<string, GroupFigures>();
-  for (const row of rows) {
-    const value = row.value.slice(prefix.length);
-    let figures = byValue.get(value);
-    if (!figures) {
-      figures = { key: value === NO_VALUE ? null : value, ...emptyFigures() };
-      byValue.set(value, figures);
-    }
-    addFigures(figures, row);
-  }
-  return sortGroups(byValue);
+/** Sums of a two-level dimension per second-level value, most used first. */
+function groupTotals(sums: readonly UsageSum[], prefix: string): GroupFigures[] {
+  return sortGroups(
+    new Map(
+      sums.map((sum) => {
+        const value = (sum.value ?? '').slice(prefix.length);
+        return [value, { ...sum, key: value === NO_VALUE ? null : value }];
+      }),
+    ),
+  );
 }
 
 function unknownOrg<T>(orgId: string): Result<T> {

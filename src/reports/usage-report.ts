@@ -5,7 +5,8 @@
  */
 import type { Micros } from '../core/amount.js';
 import { addDays, parseDayKey } from '../core/local-day.js';
-import { NO_VALUE, type UsageRollup } from '../core/rollup.js';
+import { NO_VALUE } from '../core/rollup.js';
+import type { UsageSum } from './ports.js';
 
 export const INTERVALS = ['day', 'week', 'month'] as const;
 export type Interval = (typeof INTERVALS)[number];
@@ -28,8 +29,10 @@ export interface UsageBucket extends UsageFigures {
   /** First day, "YYYY-MM-DD", and the day after the last. */
   readonly start: string;
   readonly end: string;
-  /** By value, most used first. */
+  /** The report's named values used in this bucket, most used first. */
   readonly groups: GroupFigures[];
+  /** The values not named, summed; null when every value is named. */
+  others: UsageFigures | null;
 }
 
 export interface UsageReport {
@@ -37,8 +40,10 @@ export interface UsageReport {
   readonly to: string;
   readonly interval: Interval;
   readonly totals: UsageFigures;
-  /** Every value over the whole range, most used first. */
+  /** The values most used over the whole range, most used first. */
   readonly groups: GroupFigures[];
+  /** The other values summed, and how many they are; null when every value is named. */
+  readonly others: (UsageFigures & { readonly values: number }) | null;
   readonly buckets: UsageBucket[];
 }
 
@@ -83,58 +88,115 @@ function nextBoundary(day: string, interval: Interval): string {
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-01`;
 }
 
+/** The sums a report is built from, each summed in the database (see ReportStore.usageSums). */
+export interface UsageSums {
+  /** Every value together (the `all` dimension), per period. */
+  readonly overall: readonly UsageSum[];
+  /** With a dimension: its values together per period, each value over the range, and the top
+   * values per period. */
+  readonly grouped?: {
+    readonly perPeriod: readonly UsageSum[];
+    readonly perValue: readonly UsageSum[];
+    readonly topPerPeriod: readonly UsageSum[];
+  };
+}
+
+/** How many values a report names; the rest are summed as `others`. */
+export const DEFAULT_TOP = 10;
+
 /**
- * The report from rollup rows of one dimension (`grouped`) and, for the totals, of the `all`
- * dimension (`overall`). Credit kinds count a charge once per kind it drew on, so their counts
- * may add up to more than the totals: the totals always come from `overall`.
+ * The report of days `[from, to)` cut in `interval`s. Grouped, it names the `top` values most
+ * used over the range, in the range and in every bucket, and sums the rest as `others`. Totals
+ * always come from every value together: credit kinds count a charge once per kind it drew on.
  */
 export function buildUsageReport(
   from: string,
   to: string,
   interval: Interval,
-  overall: readonly UsageRollup[],
-  grouped: readonly UsageRollup[] | undefined,
+  sums: UsageSums,
+  top = DEFAULT_TOP,
 ): UsageReport {
   const ranges = bucketsOf(from, to, interval);
   const buckets: UsageBucket[] = ranges.map((range) => ({
     ...range,
     ...emptyFigures(),
     groups: [],
+    others: null,
   }));
-  const bucketOfDay = new Map<string, number>();
-  ranges.forEach((range, index) => {
-    for (let day = range.start; day < range.end; day = addDays(day, 1)) {
-      bucketOfDay.set(day, index);
-    }
-  });
+  const indexByStart = new Map(ranges.map((range, index) => [range.start, index]));
+  // A period's first day may come before the range (a week begun on Monday): the first bucket.
+  const indexOf = (period: string | null) =>
+    period === null || period < from ? 0 : (indexByStart.get(period) ?? -1);
   const totals = emptyFigures();
-  for (const row of overall) {
-    const bucket = buckets[bucketOfDay.get(row.day) ?? -1];
-    if (!bucket) continue;
-    addFigures(bucket, row);
-    addFigures(totals, row);
+  for (const sum of sums.overall) {
+    const bucket = buckets[indexOf(sum.period)];
+    if (bucket) addFigures(bucket, sum);
+    addFigures(totals, sum);
   }
-  const groups = new Map<string, GroupFigures>();
-  const bucketGroups = buckets.map(() => new Map<string, GroupFigures>());
-  for (const row of grouped ?? []) {
-    const index = bucketOfDay.get(row.day);
-    if (index === undefined) continue;
-    addFigures(groupIn(groups, row.value), row);
-    addFigures(groupIn(bucketGroups[index] as Map<string, GroupFigures>, row.value), row);
+  if (!sums.grouped) return { from, to, interval, totals, groups: [], others: null, buckets };
+
+  const ranked = sortGroups(
+    new Map(sums.grouped.perValue.map((sum) => [sum.value ?? '', groupOf(sum.value, sum)])),
+  );
+  const named = ranked.slice(0, top);
+  const topKeys = new Set(named.map((group) => group.key));
+  const byBucket = buckets.map(() => new Map<string, GroupFigures>());
+  for (const sum of sums.grouped.topPerPeriod) {
+    const index = indexOf(sum.period);
+    const key = keyOf(sum.value);
+    if (index < 0 || !topKeys.has(key)) continue;
+    const groups = byBucket[index] as Map<string, GroupFigures>;
+    const group = groups.get(sum.value ?? '') ?? groupOf(sum.value, emptyFigures());
+    addFigures(group, sum);
+    groups.set(sum.value ?? '', group);
   }
-  bucketGroups.forEach((byValue, index) => {
-    (buckets[index] as UsageBucket).groups.push(...sortGroups(byValue));
+  const groupTotals = buckets.map(() => emptyFigures());
+  for (const sum of sums.grouped.perPeriod) {
+    const index = indexOf(sum.period);
+    if (index >= 0) addFigures(groupTotals[index] as UsageFigures, sum);
+  }
+  buckets.forEach((bucket, index) => {
+    bucket.groups.push(...sortGroups(byBucket[index] as Map<string, GroupFigures>));
+    if (ranked.length > top)
+      bucket.others = othersOf(groupTotals[index] as UsageFigures, bucket.groups);
   });
-  return { from, to, interval, totals, groups: sortGroups(groups), buckets };
+  const rangeTotal = emptyFigures();
+  for (const figures of groupTotals) addFigures(rangeTotal, figures);
+  return {
+    from,
+    to,
+    interval,
+    totals,
+    groups: named,
+    others:
+      ranked.length > top ? { ...othersOf(rangeTotal, named), values: ranked.length - top } : null,
+    buckets,
+  };
 }
 
-function groupIn(byValue: Map<string, GroupFigures>, value: string): GroupFigures {
-  let figures = byValue.get(value);
-  if (!figures) {
-    figures = { key: value === NO_VALUE ? null : value, ...emptyFigures() };
-    byValue.set(value, figures);
+const keyOf = (value: string | null): string | null =>
+  value === null || value === NO_VALUE ? null : value;
+
+function groupOf(value: string | null, figures: UsageFigures): GroupFigures {
+  return { key: keyOf(value), ...pickFigures(figures) };
+}
+
+function pickFigures(figures: UsageFigures): UsageFigures {
+  const { used, usageCount, failures, refused, refunded } = figures;
+  return { used, usageCount, failures, refused, refunded };
+}
+
+/** What is left of `total` once the named groups are taken out. */
+function othersOf(total: UsageFigures, named: readonly UsageFigures[]): UsageFigures {
+  const others = pickFigures(total);
+  for (const group of named) {
+    others.used -= group.used;
+    others.usageCount -= group.usageCount;
+    others.failures -= group.failures;
+    others.refused -= group.refused;
+    others.refunded -= group.refunded;
   }
-  return figures;
+  return others;
 }
 
 /** Most used first; then most refunded, failed or refused; then by key, none last. */

@@ -180,6 +180,22 @@ export function runAccessContract(name: string, open: () => Promise<AccessStores
       expect(await access.resume(acme)).toBe(false);
     });
 
+    it('reads the suspensions of several orgs at once', async () => {
+      const { access, acme, other } = await setUp();
+      expect(await access.listSuspensions([])).toEqual([]);
+      expect(await access.listSuspensions([acme, other])).toEqual([]);
+      const acmes = { orgId: acme, suspendedAt: T0, reason: 'unpaid' };
+      const others = { orgId: other, suspendedAt: T0 + 1, reason: null };
+      await access.suspend(acmes);
+      await access.suspend(others);
+      expect(await access.listSuspensions([other, 'org_missing', acme])).toEqual(
+        [acmes, others].sort((a, b) => (a.orgId < b.orgId ? -1 : 1)),
+      );
+      expect(await access.listSuspensions([other])).toEqual([others]);
+      // An id is matched exactly: no pattern, no prefix.
+      expect(await access.listSuspensions(['%', `${acme.slice(0, -1)}_`])).toEqual([]);
+    });
+
     it("deletes one org's keys, members, sessions and suspension, and nothing of another", async () => {
       const { access, responses, acme, other } = await setUp();
       await access.insertKey(key('key_1', acme));

@@ -271,6 +271,15 @@ export function runBillingContract(name: string, open: () => Promise<BillingStor
         'pro',
       ]);
       expect(await billing.planHistory('org_none')).toEqual([]);
+
+      // Several orgs in one read: each org's lines in the order planHistory gives them.
+      expect(await billing.planHistories(['org_b', 'org_none', 'org_a'])).toEqual([
+        ...(await billing.planHistory('org_a')),
+        ...(await billing.planHistory('org_b')),
+      ]);
+      expect(await billing.planHistories(['org_b'])).toEqual(await billing.planHistory('org_b'));
+      expect(await billing.planHistories(['org_%', 'org_'])).toEqual([]);
+      expect(await billing.planHistories([])).toEqual([]);
     });
 
     it('keeps purchases walled by org and finds them by provider reference', async () => {

@@ -13,6 +13,16 @@ describe('splitting a range into whole days and raw ends', () => {
     expect(split.raw).toEqual([
       { from: at('2026-12-01T00:00:00Z'), to: at('2026-12-01T00:00:00Z'), toIncluded: false },
     ]);
+    expect(split.lessExpiriesAt).toBeNull();
+  });
+
+  it('reads up to the last instant of a day from rollups, less the next midnight’s expiries', () => {
+    const end = at('2026-12-01T00:00:00Z');
+    expect(splitRange(utc, BEGINNING, end - 1, true)).toEqual({
+      days: { fromDay: null, toDay: '2026-12-01' },
+      raw: [],
+      lessExpiriesAt: end,
+    });
   });
 
   it('reads ragged ends raw', () => {
@@ -32,6 +42,7 @@ describe('splitting a range into whole days and raw ends', () => {
     expect(splitRange(utc, from, to)).toEqual({
       days: null,
       raw: [{ from, to, toIncluded: false }],
+      lessExpiriesAt: null,
     });
   });
 
@@ -40,6 +51,7 @@ describe('splitting a range into whole days and raw ends', () => {
     expect(splitRange(utc, BEGINNING, to, true)).toEqual({
       days: { fromDay: null, toDay: '2026-11-05' },
       raw: [{ from: at('2026-11-05T00:00:00Z'), to, toIncluded: true }],
+      lessExpiriesAt: null,
     });
   });
 });

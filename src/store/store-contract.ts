@@ -76,6 +76,48 @@ export function runStoreContract(name: string, factory: StoreFactory): void {
       expect(missing.ok ? 'found' : missing.refusal.code).toBe('unknown_org');
     });
 
+    it('lists every org by id, a page at a time, deleted ones gone', async () => {
+      const { store, ledger, org } = await setUp();
+      for (const id of ['org_b', 'org_a2', 'org_c', 'org_a1']) {
+        expectOk(await ledger.createOrg({ id, name: `Org ${id}` }));
+      }
+      const all = ['org_00000001', 'org_a1', 'org_a2', 'org_b', 'org_c'];
+      expect(org).toBe('org_00000001');
+      expect((await store.listOrgs(undefined, 10)).map((found) => found.id)).toEqual(all);
+      expect((await store.listOrgs(undefined, 2)).map((found) => found.id)).toEqual(
+        all.slice(0, 2),
+      );
+      expect((await store.listOrgs('org_a2', 2)).map((found) => found.id)).toEqual([
+        'org_b',
+        'org_c',
+      ]);
+      // A cursor needs no org of its own: a deleted one still marks the place.
+      expect((await store.listOrgs('org_a', 1)).map((found) => found.id)).toEqual(['org_a1']);
+      expect(await store.listOrgs('org_c', 10)).toEqual([]);
+      const [first] = await store.listOrgs(undefined, 1);
+      expect(first).toEqual(expectOk(await ledger.getOrg(org)));
+
+      // Through the ledger: pages of `limit`, a cursor while more follow, and the limit checked.
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = expectOk(
+          await ledger.listOrgs({ limit: 2, ...(cursor === undefined ? {} : { cursor }) }),
+        );
+        pages.push(page.data.map((found) => found.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      expect(pages).toEqual([all.slice(0, 2), all.slice(2, 4), all.slice(4)]);
+      expect(expectOk(await ledger.listOrgs({ limit: 5 })).nextCursor).toBeNull();
+      expect(expectOk(await ledger.listOrgs()).data).toHaveLength(5);
+      for (const limit of [0, 1001, 1.5]) {
+        const refused = await ledger.listOrgs({ limit });
+        expect(refused.ok ? 'listed' : refused.refusal.code).toBe('invalid_request');
+      }
+      expectOk(await ledger.deleteOrg('org_b'));
+      expect((await store.listOrgs('org_a2', 10)).map((found) => found.id)).toEqual(['org_c']);
+    });
+
     it('keeps every write after a reopen', async () => {
       const { store, org } = await setUp();
       const ledger = createLedger({ store, clock, ids: new CountingIds() });

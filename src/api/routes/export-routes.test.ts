@@ -129,6 +129,20 @@ describe('the streamed CSV export', () => {
     expect(bytes).toBeGreaterThan(PAGES * 1000 * NOTE.length);
   });
 
+  it('answers HEAD with the headers and reads no more than the first page', async () => {
+    const ledger = pagedLedger();
+    await serve(ledger);
+    const answer = await app?.inject({ method: 'HEAD', url: '/v1/orgs/org_1/transactions.csv' });
+    expect(answer?.statusCode).toBe(200);
+    expect(answer?.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(answer?.headers['content-disposition']).toBe(
+      'attachment; filename="org_1-transactions.csv"',
+    );
+    expect(answer?.body).toBe('');
+    await wait(100);
+    expect(ledger.pagesRead).toBe(1);
+  });
+
   it('stops paging when the client goes away', async () => {
     const ledger = pagedLedger();
     const response = await open(await serve(ledger));

@@ -1,10 +1,20 @@
 /** Orgs and the price book (the credit matrix). */
-import { valueOf, creditsField, optionalCredits, optionalInstant, instantField } from '../parse.js';
+import {
+  creditsField,
+  decodeIdCursor,
+  encodeIdCursor,
+  instantField,
+  optionalCredits,
+  optionalInstant,
+  valueOf,
+} from '../parse.js';
 import { presentFeature, presentOrg } from '../present.js';
 import {
   createOrgBody,
   featureListResponse,
   featureParams,
+  orgListQuery,
+  orgListResponse,
   orgParams,
   orgResponse,
   problemResponse,
@@ -55,6 +65,41 @@ export function registerOrgRoutes(
         if (plan) valueOf(await billing.startOrg(created, plan.id, allowance !== undefined));
         return { status: 201, body: presentOrg(created) };
       });
+    },
+  );
+
+  app.get(
+    '/v1/orgs',
+    {
+      config: { need: 'root' },
+      schema: {
+        tags: ['orgs'],
+        summary: 'Every org of the installation, by id, with its plan and suspension (root)',
+        querystring: orgListQuery,
+        response: { 200: orgListResponse, ...problems },
+      },
+    },
+    async (request, reply) => {
+      const { limit, cursor } = request.query;
+      const page = await ledger.listOrgs({
+        ...(limit === undefined ? {} : { limit }),
+        ...(cursor === undefined ? {} : { cursor: decodeIdCursor(cursor) }),
+      });
+      if (!page.ok) return sendProblem(reply, page.refusal);
+      // Suspensions and plans of the whole page in one read each, not one per org.
+      const orgs = page.value.data;
+      const ids = orgs.map((org) => org.id);
+      const [suspensions, plans] = await Promise.all([
+        access.suspensionsOf(ids),
+        billing.plansInForce(orgs),
+      ]);
+      return {
+        data: orgs.map((org) => ({
+          ...presentOrg(org, suspensions.get(org.id)),
+          plan: plans.get(org.id)?.id ?? org.plan,
+        })),
+        nextCursor: page.value.nextCursor === null ? null : encodeIdCursor(page.value.nextCursor),
+      };
     },
   );
 

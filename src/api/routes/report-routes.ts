@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { formatCredits } from '../../core/amount.js';
 import { csvCell, csvLine, csvTextCell } from '../../reports/csv.js';
-import type { GroupBy, OrgUsageReport } from '../../reports/reports.js';
+import { MAX_TOP, type GroupBy, type OrgUsageReport } from '../../reports/reports.js';
 import { sendProblem } from '../errors.js';
 import {
   presentInsights,
@@ -42,6 +42,9 @@ const problems = {
 const groupByOf = (value: z.infer<typeof usageQuery>['groupBy']): GroupBy | undefined =>
   value === 'member' ? 'user' : value;
 
+/** The group of the line summing the values beyond the most used thousand. */
+const OTHERS = '(other values)';
+
 const USAGE_CSV_COLUMNS = ['start', 'end', 'day', 'group', 'used', 'usageCount', 'failures'];
 
 /** One line per bucket, or per bucket and value when grouped; amounts exact, instants UTC. */
@@ -52,7 +55,10 @@ function usageCsv(report: OrgUsageReport): string {
   report.buckets.forEach((bucket, index) => {
     const bounds = report.bucketBounds[index];
     if (!bounds) return;
-    const rows = report.groupBy === null ? [{ ...bucket, key: undefined }] : bucket.groups;
+    const rows =
+      report.groupBy === null
+        ? [{ ...bucket, key: undefined }]
+        : [...bucket.groups, ...(bucket.others ? [{ ...bucket.others, key: OTHERS }] : [])];
     for (const row of rows) {
       const cells = [csvCell(iso(bounds.start)), csvCell(iso(bounds.end)), csvCell(bucket.start)];
       if (report.groupBy !== null) cells.push(csvTextCell(row.key ?? ''));
@@ -83,12 +89,13 @@ export function registerReportRoutes(app: ZodApp, { reports }: RouteContext): vo
       },
     },
     async (request, reply) => {
-      const { from, to, interval, groupBy } = request.query;
+      const { from, to, interval, groupBy, top } = request.query;
       const report = await reports.usage(request.params.org, {
         ...(from === undefined ? {} : { from }),
         ...(to === undefined ? {} : { to }),
         ...(interval === undefined ? {} : { interval }),
         ...(groupBy === undefined ? {} : { groupBy: groupByOf(groupBy) }),
+        ...(top === undefined ? {} : { top }),
       });
       return report.ok ? presentUsageReport(report.value) : sendProblem(reply, report.refusal);
     },
@@ -113,12 +120,14 @@ export function registerReportRoutes(app: ZodApp, { reports }: RouteContext): vo
       },
     },
     async (request, reply) => {
-      const { from, to, interval, groupBy } = request.query;
+      const { from, to, interval, groupBy, top } = request.query;
+      // Every value, unless the caller asks for fewer: a file is for reading all of it.
       const report = await reports.usage(request.params.org, {
         ...(from === undefined ? {} : { from }),
         ...(to === undefined ? {} : { to }),
         ...(interval === undefined ? {} : { interval }),
         ...(groupBy === undefined ? {} : { groupBy: groupByOf(groupBy) }),
+        top: top ?? MAX_TOP,
       });
       if (!report.ok) return sendProblem(reply, report.refusal);
       const { org, from: first, to: last } = report.value;

@@ -173,6 +173,22 @@ export async function getOrg(pool: pg.Pool, orgId: string): Promise<Org | undefi
   return row ? orgFromRow(row) : undefined;
 }
 
+/**
+ * Orgs by id after `afterId`, on the primary key's index. The order is the database's collation:
+ * the ids Tally makes (`org_` and lowercase base-32 digits) sort in it as bytes, as on SQLite.
+ */
+export async function listOrgs(
+  pool: pg.Pool,
+  afterId: string | undefined,
+  limit: number,
+): Promise<Org[]> {
+  const found =
+    afterId === undefined
+      ? await rows(pool, 'SELECT * FROM orgs ORDER BY id LIMIT $1', [limit])
+      : await rows(pool, 'SELECT * FROM orgs WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit]);
+  return found.map(orgFromRow);
+}
+
 export async function listGrants(pool: pg.Pool, orgId: string): Promise<Grant[]> {
   const found = await rows(
     pool,

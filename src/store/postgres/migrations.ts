@@ -538,6 +538,9 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (org_id, dimension, day, value)
       );
 
+      -- One value's days (a project's timeline), or the values under a prefix (its features).
+      CREATE INDEX usage_rollups_by_value ON usage_rollups (org_id, dimension, value, day);
+
       -- Entry amounts per local day, grant and type: statements and balances at any instant.
       CREATE TABLE entry_rollups (
         org_id text NOT NULL,

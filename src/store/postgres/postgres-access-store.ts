@@ -175,6 +175,14 @@ export class PostgresAccessStore implements AccessStore {
     return row ? suspensionFromRow(row) : undefined;
   }
 
+  async listSuspensions(orgIds: readonly string[]): Promise<Suspension[]> {
+    const rows = await this.all(
+      'SELECT * FROM org_suspensions WHERE org_id = ANY($1) ORDER BY org_id',
+      [...orgIds],
+    );
+    return rows.map(suspensionFromRow);
+  }
+
   async suspend(suspension: Suspension): Promise<Suspension> {
     // One statement: the new suspension, or the one already in force.
     const [row] = await this.all(

@@ -130,6 +130,14 @@ export class PostgresBillingStore implements BillingStore {
     return rows.map(planChangeFromRow);
   }
 
+  async planHistories(orgIds: readonly string[]): Promise<PlanChange[]> {
+    const rows = await this.all(
+      'SELECT * FROM plan_changes WHERE org_id = ANY($1) ORDER BY org_id, starts_at, id',
+      [...orgIds],
+    );
+    return rows.map(planChangeFromRow);
+  }
+
   async insertPurchase(purchase: Purchase): Promise<void> {
     await this.all(
       `INSERT INTO purchases (${PURCHASE_COLUMNS.join(', ')})

@@ -16,7 +16,13 @@ import {
   type UsageRollup,
 } from '../../core/rollup.js';
 import type { EntryTotal } from '../../ledger/ports.js';
-import type { RebuildProgress, RebuildResult } from '../../reports/ports.js';
+import type {
+  RebuildProgress,
+  RebuildResult,
+  UsageSum,
+  UsageSumQuery,
+} from '../../reports/ports.js';
+import { POSTGRES_DIALECT, usageSumFromRow, usageSumSql } from '../usage-sum-sql.js';
 import { splitRange, type RawRange } from '../rollup-range.js';
 import {
   ENTRY_COLUMNS,
@@ -84,6 +90,16 @@ export async function entryTotals(
       ),
     );
   }
+  if (split.lessExpiriesAt !== null) {
+    parts.push(
+      rows(
+        pool,
+        `SELECT kind, 'expiry' AS type, -SUM(amount) AS amount FROM entries
+         WHERE org_id = $1 AND at = $2 AND type = 'expiry' GROUP BY kind`,
+        [orgId, split.lessExpiriesAt],
+      ),
+    );
+  }
   const sums = new Map<string, EntryTotal>();
   for (const row of (await Promise.all(parts)).flat()) {
     const kind = row.kind as GrantKind;
@@ -120,6 +136,16 @@ export async function grantSums(
         `SELECT grant_id, SUM(amount) AS amount, SUM(held) AS held FROM entries
          WHERE org_id = $1 AND ${rawRange(2)} GROUP BY grant_id`,
         [orgId, ...rawValues(range)],
+      ),
+    );
+  }
+  if (split.lessExpiriesAt !== null) {
+    parts.push(
+      rows(
+        pool,
+        `SELECT grant_id, -SUM(amount) AS amount, -SUM(held) AS held FROM entries
+         WHERE org_id = $1 AND at = $2 AND type = 'expiry' GROUP BY grant_id`,
+        [orgId, split.lessExpiriesAt],
       ),
     );
   }
@@ -209,6 +235,16 @@ export async function allRollups(
     ]),
   ]);
   return { usage: usage.map(usageRollupFromRow), entries: entries.map(entryRollupFromRow) };
+}
+
+export async function usageSums(
+  pool: pg.Pool,
+  orgId: string,
+  query: UsageSumQuery,
+): Promise<UsageSum[]> {
+  if (query.values?.length === 0) return [];
+  const { text, values } = usageSumSql(POSTGRES_DIALECT, orgId, query);
+  return (await rows(pool, text, values)).map(usageSumFromRow);
 }
 
 export async function pendingOrgs(pool: pg.Pool): Promise<string[]> {

@@ -32,7 +32,13 @@ import { commitDocument, type OrgInBatch } from './commit-batch.js';
 import * as queries from './ledger-queries.js';
 import * as rollups from './postgres-rollups.js';
 import type { EntryRollup, UsageDimension, UsageRollup } from '../../core/rollup.js';
-import type { RebuildProgress, RebuildResult, ReportStore } from '../../reports/ports.js';
+import type {
+  RebuildProgress,
+  RebuildResult,
+  ReportStore,
+  UsageSum,
+  UsageSumQuery,
+} from '../../reports/ports.js';
 import { openPostgres, type PostgresOptions } from './postgres-database.js';
 
 export interface PostgresStoreOptions extends PostgresOptions {
@@ -311,6 +317,10 @@ export class PostgresStore implements LedgerStore, ReportStore {
     return queries.getOrg(this.pool, orgId);
   }
 
+  listOrgs(afterId: string | undefined, limit: number): Promise<Org[]> {
+    return queries.listOrgs(this.pool, afterId, limit);
+  }
+
   /** The org's live state: the one held here when its version is still the database's. */
   async loadState(orgId: string): Promise<OrgState | undefined> {
     const version = await queries.orgVersion(this.pool, orgId);
@@ -389,6 +399,10 @@ export class PostgresStore implements LedgerStore, ReportStore {
     onProgress?: (progress: RebuildProgress) => void,
   ): Promise<RebuildResult | undefined> {
     return rollups.rebuild(this.pool, orgId, onProgress);
+  }
+
+  usageSums(orgId: string, query: UsageSumQuery): Promise<UsageSum[]> {
+    return rollups.usageSums(this.pool, orgId, query);
   }
 
   allRollups(orgId: string): Promise<{ usage: UsageRollup[]; entries: EntryRollup[] }> {

@@ -350,6 +350,9 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (org_id, dimension, day, value)
       ) STRICT, WITHOUT ROWID;
 
+      -- One value's days (a project's timeline), or the values under a prefix (its features).
+      CREATE INDEX usage_rollups_by_value ON usage_rollups (org_id, dimension, value, day);
+
       -- Entry amounts per local day, grant and type: statements and balances at any instant.
       CREATE TABLE entry_rollups (
         org_id TEXT NOT NULL,

@@ -124,6 +124,15 @@ export class SqliteBillingStore implements BillingStore {
     ).map(planChangeFromRow);
   }
 
+  async planHistories(orgIds: readonly string[]): Promise<PlanChange[]> {
+    // The ids as one JSON parameter: a page of a thousand orgs stays one statement.
+    return this.all(
+      `SELECT * FROM plan_changes WHERE org_id IN (SELECT value FROM json_each(?))
+       ORDER BY org_id, starts_at, id`,
+      JSON.stringify(orgIds),
+    ).map(planChangeFromRow);
+  }
+
   async insertPurchase(purchase: Purchase): Promise<void> {
     this.run(
       `INSERT INTO purchases (${PURCHASE_COLUMNS.join(', ')})

@@ -15,7 +15,13 @@ import {
   type UsageRollup,
 } from '../../core/rollup.js';
 import type { EntryTotal } from '../../ledger/ports.js';
-import type { RebuildProgress, RebuildResult } from '../../reports/ports.js';
+import type {
+  RebuildProgress,
+  RebuildResult,
+  UsageSum,
+  UsageSumQuery,
+} from '../../reports/ports.js';
+import { SQLITE_DIALECT, usageSumFromRow, usageSumSql } from '../usage-sum-sql.js';
 import { splitRange, type RawRange } from '../rollup-range.js';
 import {
   ENTRY_COLUMNS,
@@ -114,19 +120,27 @@ export class SqliteRollups {
         add(row.kind as GrantKind, row.type as EntryTotal['type'], row.amount as bigint);
       }
     }
+    if (split.lessExpiriesAt !== null) {
+      for (const row of this.sql(
+        `SELECT kind, SUM(amount) AS amount FROM entries WHERE org_id = ? AND at = ? AND type = 'expiry'
+         GROUP BY kind`,
+      ).all(orgId, split.lessExpiriesAt)) {
+        add(row.kind as GrantKind, 'expiry', -(row.amount as bigint));
+      }
+    }
     return [...sums.values()];
   }
 
   /** Each grant's entry sums up to `at` included: its remaining and held credits then. */
   grantSums(orgId: string, timeZone: string, at: Instant): GrantSum[] {
     const sums = new Map<string, GrantSum>();
-    const add = (row: Row) => {
+    const add = (row: Row, sign = 1n) => {
       const grantId = row.grant_id as string;
       const before = sums.get(grantId);
       sums.set(grantId, {
         grantId,
-        amount: (before?.amount ?? 0n) + (row.amount as bigint),
-        held: (before?.held ?? 0n) + (row.held as bigint),
+        amount: (before?.amount ?? 0n) + sign * (row.amount as bigint),
+        held: (before?.held ?? 0n) + sign * (row.held as bigint),
       });
     };
     const split = splitRange(calendarOf(timeZone), Number.MIN_SAFE_INTEGER, at, true);
@@ -136,7 +150,7 @@ export class SqliteRollups {
          WHERE org_id = ? AND day < ? GROUP BY grant_id`,
       )
         .all(orgId, split.days.toDay)
-        .forEach(add);
+        .forEach((row) => add(row));
     }
     for (const range of split.raw) {
       this.sql(
@@ -144,7 +158,15 @@ export class SqliteRollups {
          WHERE org_id = ? AND ${RAW_RANGE} GROUP BY grant_id`,
       )
         .all(orgId, ...rawParameters(range))
-        .forEach(add);
+        .forEach((row) => add(row));
+    }
+    if (split.lessExpiriesAt !== null) {
+      this.sql(
+        `SELECT grant_id, SUM(amount) AS amount, SUM(held) AS held FROM entries
+         WHERE org_id = ? AND at = ? AND type = 'expiry' GROUP BY grant_id`,
+      )
+        .all(orgId, split.lessExpiriesAt)
+        .forEach((row) => add(row, -1n));
     }
     return [...sums.values()];
   }
@@ -200,6 +222,14 @@ export class SqliteRollups {
         .all(orgId)
         .map(entryRollupFromRow),
     };
+  }
+
+  usageSums(orgId: string, query: UsageSumQuery): UsageSum[] {
+    if (query.values?.length === 0) return [];
+    const { text, values } = usageSumSql(SQLITE_DIALECT, orgId, query);
+    return this.sql(text)
+      .all(...values)
+      .map(usageSumFromRow);
   }
 
   pendingOrgs(): string[] {

@@ -29,7 +29,13 @@ import {
   type UsageDimension,
   type UsageRollup,
 } from '../../core/rollup.js';
-import type { RebuildProgress, RebuildResult, ReportStore } from '../../reports/ports.js';
+import type {
+  RebuildProgress,
+  RebuildResult,
+  ReportStore,
+  UsageSum,
+  UsageSumQuery,
+} from '../../reports/ports.js';
 import { SqliteRollups } from './sqlite-rollups.js';
 import { countOrgRowsSql, ORG_TABLES, orgRowCountsFrom } from '../org-tables.js';
 import { openSqliteDatabase } from './sqlite-database.js';
@@ -460,6 +466,14 @@ export class SqliteStore implements LedgerStore, ReportStore {
     return row ? orgFromRow(row) : undefined;
   }
 
+  async listOrgs(afterId: string | undefined, limit: number): Promise<Org[]> {
+    const rows =
+      afterId === undefined
+        ? this.sql('SELECT * FROM orgs ORDER BY id LIMIT ?').all(limit)
+        : this.sql('SELECT * FROM orgs WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit);
+    return rows.map(orgFromRow);
+  }
+
   async loadState(orgId: string): Promise<OrgState | undefined> {
     this.checkCache();
     return this.liveState(orgId);
@@ -526,8 +540,10 @@ export class SqliteStore implements LedgerStore, ReportStore {
       params.push(filter.to);
     }
     if (after) {
-      where.push('(at < ? OR (at = ? AND id < ?))');
-      params.push(after.at, after.at, after.id);
+      // A row value, so that SQLite seeks the (org_id, at, id) key instead of scanning from the
+      // newest row for every page.
+      where.push('(at, id) < (?, ?)');
+      params.push(after.at, after.id);
     }
     params.push(limit);
     return this.db
@@ -570,6 +586,10 @@ export class SqliteStore implements LedgerStore, ReportStore {
     onProgress?: (progress: RebuildProgress) => void,
   ): Promise<RebuildResult | undefined> {
     return this.rollups.rebuild(orgId, onProgress);
+  }
+
+  async usageSums(orgId: string, query: UsageSumQuery): Promise<UsageSum[]> {
+    return this.rollups.usageSums(orgId, query);
   }
 
   async allRollups(orgId: string): Promise<{ usage: UsageRollup[]; entries: EntryRollup[] }> {
