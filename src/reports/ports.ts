@@ -3,6 +3,7 @@
  * (src/core/rollup.ts) and their rebuilding from raw rows.
  */
 import type { EntryRollup, UsageDimension, UsageRollup } from '../core/rollup.js';
+import type { TransactionCursor, TransactionFilter } from '../ledger/ports.js';
 
 export interface RebuildProgress {
   /** Raw rows summed so far, of `total` known when the rebuild began. */
@@ -48,7 +49,41 @@ export interface UsageSum {
   readonly refunded: bigint;
 }
 
+/**
+ * A log row for export, as an array in this order: id, at (epoch ms), type, status, feature,
+ * credits, balanceAfter, held (micro-credits as decimal integer text), user, project, model,
+ * quantities (JSON text), draws (JSON text), holdId, chargeId, reason, note, metadata (JSON text).
+ * Exports write millions of them: no object and no bigint per row.
+ */
+export type ExportRow = readonly [
+  string,
+  number,
+  string,
+  string,
+  string | null,
+  string,
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+];
+
 export interface ReportStore {
+  /** The log rows `listTransactions` would give, newest first, as export rows. */
+  exportTransactions(
+    orgId: string,
+    filter: TransactionFilter,
+    limit: number,
+    after: TransactionCursor | undefined,
+  ): Promise<ExportRow[]>;
   /** Usage rollups summed in the database, per period and value as asked. */
   usageSums(orgId: string, query: UsageSumQuery): Promise<UsageSum[]>;
   /**

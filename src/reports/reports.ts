@@ -12,7 +12,8 @@ import { invalid, ok, refuse, type Result } from '../core/refusal.js';
 import { NO_VALUE, VALUE_SEPARATOR, type UsageDimension } from '../core/rollup.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Org } from '../ledger/model.js';
-import type { Clock, LedgerStore } from '../ledger/ports.js';
+import type { Clock, LedgerStore, TransactionFilter } from '../ledger/ports.js';
+import { transactionsCsvChunks } from './transactions-export.js';
 import type { ProjectView } from '../ledger/spending-settings.js';
 import { insightsOf, type Insights } from './insights-report.js';
 import type { RebuildProgress, RebuildResult, ReportStore, UsageSum } from './ports.js';
@@ -331,6 +332,15 @@ export class Reports {
         months,
       }),
     );
+  }
+
+  /** The org's log, filtered, as CSV chunks (see transactions-export.ts). */
+  async transactionsCsv(
+    orgId: string,
+    filter: TransactionFilter,
+  ): Promise<Result<AsyncGenerator<Buffer>>> {
+    if (!(await this.store.getOrg(orgId))) return unknownOrg(orgId);
+    return ok(transactionsCsvChunks(this.store, orgId, filter));
   }
 
   /** Recomputes the org's rollups from its raw rows (see ReportStore.rebuildRollups). */

@@ -1,5 +1,5 @@
 /**
- * How the CSV export streams, on a ledger that makes pages up and counts them: the next page is
+ * How the CSV export streams, on a store that makes pages up and counts them: the next page is
  * read only as the socket takes the previous one, a client that leaves stops the paging, and a
  * failure mid-stream is logged and cuts the transfer short. The rows themselves are checked over
  * HTTP in test/exports-http.test.ts.
@@ -13,62 +13,59 @@ import {
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { TransactionRow } from '../../ledger/model.js';
-import type { TransactionCursor } from '../../ledger/ports.js';
+import { ok } from '../../core/refusal.js';
+import type { TransactionCursor, TransactionFilter } from '../../ledger/ports.js';
+import type { ExportRow } from '../../reports/ports.js';
+import { EXPORT_PAGE, transactionsCsvChunks } from '../../reports/transactions-export.js';
 import { registerExportRoutes } from './export-routes.js';
 import type { RouteContext } from './route-context.js';
 
-const PAGES = 200;
+const PAGES = 100;
 const NOTE = 'x'.repeat(2000);
 
-function row(index: number): TransactionRow {
-  return {
-    id: `chg_${String(index).padStart(8, '0')}`,
-    orgId: 'org_1',
-    type: 'usage',
-    at: 1_800_000_000_000 - index,
-    status: 'succeeded',
-    feature: 'image',
-    credits: -8_000_000n,
-    held: 0n,
-    balanceAfter: 1_000_000_000n,
-    user: null,
-    project: null,
-    model: null,
-    quantities: null,
-    draws: [],
-    note: NOTE,
-    metadata: null,
-    holdId: null,
-    chargeId: null,
-    reason: null,
-  };
+function row(index: number): ExportRow {
+  const id = `chg_${String(index).padStart(8, '0')}`;
+  const at = 1_800_000_000_000 - index;
+  return [
+    id,
+    at,
+    'usage',
+    'succeeded',
+    'image',
+    '-8000000',
+    '1000000000',
+    '0',
+    null,
+    null,
+    null,
+    null,
+    '[]',
+    null,
+    null,
+    null,
+    NOTE,
+    null,
+  ];
 }
 
-/** A ledger with PAGES pages of 1000 big rows, counting the pages read; `failAt` throws there. */
-function pagedLedger(failAt?: number) {
-  const ledger = {
+/** A store with PAGES pages of big rows, counting the pages read; `failAt` throws there. */
+function pagedStore(failAt?: number) {
+  const store = {
     pagesRead: 0,
-    async transactions(
+    async exportTransactions(
       _org: string,
       _filter: unknown,
-      page: { limit?: number; cursor?: TransactionCursor },
-    ) {
-      const number = page.cursor ? Math.floor(Number(page.cursor.id.slice(4)) / 1000) + 1 : 0;
-      ledger.pagesRead += 1;
+      limit: number,
+      after: TransactionCursor | undefined,
+    ): Promise<ExportRow[]> {
+      const number = after ? Math.floor(Number(after.id.slice(4)) / limit) + 1 : 0;
+      store.pagesRead += 1;
       if (number === failAt) throw new Error('the disk is on fire');
-      const data = Array.from({ length: 1000 }, (_, index) => row(number * 1000 + index));
-      const last = data[data.length - 1];
-      return {
-        ok: true as const,
-        value: {
-          data,
-          nextCursor: number + 1 < PAGES && last ? { at: last.at, id: last.id } : null,
-        },
-      };
+      if (number >= PAGES) return [];
+      return Array.from({ length: limit }, (_, index) => row(number * limit + index));
     },
   };
-  return ledger;
+  return store;
 }
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -77,7 +74,7 @@ describe('the streamed CSV export', () => {
   let app: FastifyInstance | undefined;
   const logs: Record<string, unknown>[] = [];
 
-  async function serve(ledger: ReturnType<typeof pagedLedger>): Promise<string> {
+  async function serve(store: ReturnType<typeof pagedStore>): Promise<string> {
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
@@ -87,8 +84,12 @@ describe('the streamed CSV export', () => {
     app = Fastify({ logger: { level: 'info', stream: sink } });
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
+    const reports = {
+      transactionsCsv: async (org: string, filter: TransactionFilter) =>
+        ok(transactionsCsvChunks(store, org, filter)),
+    };
     registerExportRoutes(app.withTypeProvider<ZodTypeProvider>(), {
-      ledger,
+      reports,
     } as unknown as RouteContext);
     return app.listen({ host: '127.0.0.1', port: 0 });
   }
@@ -108,7 +109,7 @@ describe('the streamed CSV export', () => {
   });
 
   it('reads a page only once the socket has taken the ones before', async () => {
-    const ledger = pagedLedger();
+    const ledger = pagedStore();
     const response = await open(await serve(ledger));
     expect(response.statusCode).toBe(200);
     // A client that stops reading: the buffers fill, and the paging waits for them to drain.
@@ -125,12 +126,13 @@ describe('the streamed CSV export', () => {
     });
     response.resume();
     await new Promise((resolve) => response.on('end', resolve));
-    expect(ledger.pagesRead).toBe(PAGES);
-    expect(bytes).toBeGreaterThan(PAGES * 1000 * NOTE.length);
+    // Every page was full, so one more read finds the end.
+    expect(ledger.pagesRead).toBe(PAGES + 1);
+    expect(bytes).toBeGreaterThan(PAGES * EXPORT_PAGE * NOTE.length);
   });
 
-  it('answers HEAD with the headers and reads no more than the first page', async () => {
-    const ledger = pagedLedger();
+  it('answers HEAD with the headers and reads no page', async () => {
+    const ledger = pagedStore();
     await serve(ledger);
     const answer = await app?.inject({ method: 'HEAD', url: '/v1/orgs/org_1/transactions.csv' });
     expect(answer?.statusCode).toBe(200);
@@ -140,11 +142,11 @@ describe('the streamed CSV export', () => {
     );
     expect(answer?.body).toBe('');
     await wait(100);
-    expect(ledger.pagesRead).toBe(1);
+    expect(ledger.pagesRead).toBe(0);
   });
 
   it('stops paging when the client goes away', async () => {
-    const ledger = pagedLedger();
+    const ledger = pagedStore();
     const response = await open(await serve(ledger));
     await new Promise((resolve) => response.once('data', resolve));
     response.destroy();
@@ -156,7 +158,7 @@ describe('the streamed CSV export', () => {
   });
 
   it('logs a failure mid-stream and cuts the transfer short', async () => {
-    const ledger = pagedLedger(3);
+    const ledger = pagedStore(3);
     const response = await open(await serve(ledger));
     expect(response.statusCode).toBe(200);
     let text = '';
@@ -172,10 +174,10 @@ describe('the streamed CSV export', () => {
       response.on('error', () => resolve('error'));
     });
     expect(outcome).not.toBe('complete');
-    expect(text.split('\r\n').length - 1).toBeLessThanOrEqual(3 * 1000 + 1);
+    expect(text.split('\r\n').length - 1).toBeLessThanOrEqual(3 * EXPORT_PAGE + 1);
     expect(ledger.pagesRead).toBe(4);
     const failure = logs.find((line) => line.msg === 'transactions.csv export failed');
-    expect(failure).toMatchObject({ level: 50, org: 'org_1', rowsWritten: 3000 });
+    expect(failure).toMatchObject({ level: 50, org: 'org_1' });
     expect(JSON.stringify(failure)).toContain('the disk is on fire');
   });
 });

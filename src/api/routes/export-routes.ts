@@ -6,7 +6,7 @@
  * - Everything that can be refused is checked before the first byte: the caller's role (by the
  *   server's hook), the filters, and the org (by reading the first page). Refusals are then the
  *   usual problem documents; once streaming has begun the status is 200 and cannot change.
- * - Memory stays constant whatever the number of rows: the log is read one page (1000 rows) at a
+ * - Memory stays constant whatever the number of rows: the log is read one page (2000 rows) at a
  *   time by keyset pagination, and the next page is read only once the socket has taken the
  *   previous one (the stream is piped, so a full socket buffer pauses it until 'drain').
  * - A client that goes away destroys the stream, which ends the generator: no further page is
@@ -18,9 +18,6 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { Readable } from 'node:stream';
-import { MAX_PAGE_SIZE, type Ledger, type TransactionPage } from '../../ledger/ledger.js';
-import type { TransactionCursor, TransactionFilter } from '../../ledger/ports.js';
-import { TRANSACTION_CSV_HEADER, transactionsCsv } from '../../reports/transactions-csv.js';
 import { sendProblem } from '../errors.js';
 import { transactionsCsvQuery, transactionsCsvResponse } from '../export-schemas.js';
 import { orgParams, problemResponse } from '../schemas.js';
@@ -49,52 +46,25 @@ export function exportFileName(
   return `${parts.join('-')}.csv`;
 }
 
-/** One page as bytes to send, and where the log goes on; the rows themselves are not kept. */
-function pageChunk(
-  page: TransactionPage,
-  prefix = '',
-): {
-  bytes: Buffer;
-  rows: number;
-  next: TransactionCursor | null;
-} {
-  // Encoded here, not by the socket: the page's strings die young (no promotion to the old
-  // generation while the chunk waits for the socket), which keeps the peak RSS down.
-  return {
-    bytes: Buffer.from(prefix + transactionsCsv(page.data), 'utf8'),
-    rows: page.data.length,
-    next: page.nextCursor,
-  };
-}
-
-/** The header and every page of the log after the first one, one chunk of CSV per page. */
-async function* transactionCsvChunks(
-  ledger: Ledger,
+/** The chunks, with a failure mid-stream logged before it cuts the connection. */
+async function* logged(
+  chunks: AsyncGenerator<Buffer>,
   org: string,
-  filter: TransactionFilter,
-  first: { bytes: Buffer; rows: number; next: TransactionCursor | null },
   log: FastifyBaseLogger,
 ): AsyncGenerator<Buffer> {
-  let chunk = first;
-  let written = 0;
+  let bytes = 0;
   try {
-    for (;;) {
-      yield chunk.bytes;
-      written += chunk.rows;
-      const cursor = chunk.next;
-      if (cursor === null) return;
-      const next = await ledger.transactions(org, filter, { limit: MAX_PAGE_SIZE, cursor });
-      // The org was there for the first page; it can only have gone since (deleted mid-export).
-      if (!next.ok) throw new Error(`${next.refusal.code}: ${next.refusal.message}`);
-      chunk = pageChunk(next.value);
+    for await (const chunk of chunks) {
+      bytes += chunk.length;
+      yield chunk;
     }
   } catch (error) {
-    log.error({ err: error, org, rowsWritten: written }, 'transactions.csv export failed');
+    log.error({ err: error, org, bytesWritten: bytes }, 'transactions.csv export failed');
     throw error;
   }
 }
 
-export function registerExportRoutes(app: ZodApp, { ledger }: RouteContext): void {
+export function registerExportRoutes(app: ZodApp, { reports }: RouteContext): void {
   app.get(
     '/v1/orgs/:org/transactions.csv',
     {
@@ -112,17 +82,20 @@ export function registerExportRoutes(app: ZodApp, { ledger }: RouteContext): voi
     async (request, reply) => {
       const org = request.params.org;
       const filter = transactionFilterOf(request.query);
-      const first = await ledger.transactions(org, filter, { limit: MAX_PAGE_SIZE });
-      if (!first.ok) return sendProblem(reply, first.refusal);
+      const chunks = await reports.transactionsCsv(org, filter);
+      if (!chunks.ok) return sendProblem(reply, chunks.refusal);
       const name = exportFileName(org, 'transactions', request.query);
       reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${name}"`);
       // Fastify answers HEAD with this handler and drains the stream it is given: an empty one.
-      if (request.method === 'HEAD') return reply.send(Readable.from([]));
-      const firstChunk = pageChunk(first.value, TRANSACTION_CSV_HEADER);
-      const chunks = transactionCsvChunks(ledger, org, filter, firstChunk, request.log);
-      return reply.send(Readable.from(chunks, { objectMode: false }));
+      if (request.method === 'HEAD') {
+        await chunks.value.return(undefined);
+        return reply.send(Readable.from([]));
+      }
+      return reply.send(
+        Readable.from(logged(chunks.value, org, request.log), { objectMode: false }),
+      );
     },
   );
 }

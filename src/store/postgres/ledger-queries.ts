@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { Grant } from '../../core/grant.js';
 import type { Instant } from '../../core/period.js';
 import type { Hold, Org, PriceVersion, Transaction } from '../../ledger/model.js';
+import type { ExportRow } from '../../reports/ports.js';
 import type {
   OrgState,
   TransactionCursor,
@@ -198,13 +199,14 @@ export async function listGrants(pool: pg.Pool, orgId: string): Promise<Grant[]>
   return found.map(grantFromRow);
 }
 
-export async function listTransactions(
+async function selectTransactions(
   pool: pg.Pool,
   orgId: string,
   filter: TransactionFilter,
   limit: number,
   after: TransactionCursor | undefined,
-): Promise<Transaction[]> {
+  columns: 'all' | 'export',
+): Promise<Row[]> {
   const params: unknown[] = [orgId];
   const param = (value: unknown) => {
     params.push(value);
@@ -226,10 +228,40 @@ export async function listTransactions(
   if (after) where.push(`(at, id) < (${param(after.at)}, ${param(after.id)})`);
   const found = await rows(
     pool,
-    `SELECT * FROM transactions WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ${param(limit)}`,
+    `SELECT ${columns === 'export' ? EXPORT_SELECT : '*'} FROM transactions WHERE ${where.join(' AND ')}
+     ORDER BY at DESC, id DESC LIMIT ${param(limit)}`,
     params,
   );
-  return found.map(transactionFromRow);
+  return found;
+}
+
+export async function listTransactions(
+  pool: pg.Pool,
+  orgId: string,
+  filter: TransactionFilter,
+  limit: number,
+  after: TransactionCursor | undefined,
+): Promise<Transaction[]> {
+  return (await selectTransactions(pool, orgId, filter, limit, after, 'all')).map(
+    transactionFromRow,
+  );
+}
+
+/** The columns of an export row, in `EXPORT_COLUMNS` order, amounts as text. */
+const EXPORT_SELECT = `id, at::float8 AS at, type, status, feature, credits::text AS credits,
+  balance_after::text AS balance_after, held::text AS held, "user", project, model, quantities,
+  draws, hold_id, charge_id, reason, note, metadata`;
+
+export async function exportTransactions(
+  pool: pg.Pool,
+  orgId: string,
+  filter: TransactionFilter,
+  limit: number,
+  after: TransactionCursor | undefined,
+): Promise<ExportRow[]> {
+  return (await selectTransactions(pool, orgId, filter, limit, after, 'export')).map(
+    (row) => Object.values(row) as unknown as ExportRow,
+  );
 }
 
 export async function orgsWithDueEvents(

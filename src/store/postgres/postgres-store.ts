@@ -33,6 +33,7 @@ import * as queries from './ledger-queries.js';
 import * as rollups from './postgres-rollups.js';
 import type { EntryRollup, UsageDimension, UsageRollup } from '../../core/rollup.js';
 import type {
+  ExportRow,
   RebuildProgress,
   RebuildResult,
   ReportStore,
@@ -358,6 +359,15 @@ export class PostgresStore implements LedgerStore, ReportStore {
     after: TransactionCursor | undefined,
   ): Promise<Transaction[]> {
     return queries.listTransactions(this.pool, orgId, filter, limit, after);
+  }
+
+  exportTransactions(
+    orgId: string,
+    filter: TransactionFilter,
+    limit: number,
+    after: TransactionCursor | undefined,
+  ): Promise<ExportRow[]> {
+    return queries.exportTransactions(this.pool, orgId, filter, limit, after);
   }
 
   async entryTotals(

@@ -30,6 +30,7 @@ import {
   type UsageRollup,
 } from '../../core/rollup.js';
 import type {
+  ExportRow,
   RebuildProgress,
   RebuildResult,
   ReportStore,
@@ -511,47 +512,28 @@ export class SqliteStore implements LedgerStore, ReportStore {
     limit: number,
     after: TransactionCursor | undefined,
   ): Promise<Transaction[]> {
-    const where = ['org_id = ?'];
-    const params: unknown[] = [orgId];
-    const anyOf = (column: string, values: readonly string[] | undefined) => {
-      if (!values || values.length === 0) return;
-      where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
-      params.push(...values);
-    };
-    anyOf('type', filter.types);
-    anyOf('status', filter.statuses);
-    for (const [column, value] of [
-      ['feature', filter.feature],
-      ['user', filter.user],
-      ['project', filter.project],
-      ['model', filter.model],
-    ] as const) {
-      if (value !== undefined) {
-        where.push(`${column} = ?`);
-        params.push(value);
-      }
-    }
-    if (filter.from !== undefined) {
-      where.push('at >= ?');
-      params.push(filter.from);
-    }
-    if (filter.to !== undefined) {
-      where.push('at < ?');
-      params.push(filter.to);
-    }
-    if (after) {
-      // A row value, so that SQLite seeks the (org_id, at, id) key instead of scanning from the
-      // newest row for every page.
-      where.push('(at, id) < (?, ?)');
-      params.push(after.at, after.id);
-    }
-    params.push(limit);
+    const { where, params } = transactionWhere(orgId, filter, after);
+    return this.db
+      .prepare(`SELECT * FROM transactions WHERE ${where} ORDER BY at DESC, id DESC LIMIT ?`)
+      .all(...params, limit)
+      .map((row) => transactionFromRow(row as Row));
+  }
+
+  async exportTransactions(
+    orgId: string,
+    filter: TransactionFilter,
+    limit: number,
+    after: TransactionCursor | undefined,
+  ): Promise<ExportRow[]> {
+    const { where, params } = transactionWhere(orgId, filter, after);
+    // Amounts as text and rows as arrays: no bigint and no object per row on the way out.
     return this.db
       .prepare(
-        `SELECT * FROM transactions WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT ?`,
+        `SELECT ${EXPORT_SELECT} FROM transactions WHERE ${where} ORDER BY at DESC, id DESC LIMIT ?`,
       )
-      .all(...params)
-      .map((row) => transactionFromRow(row as Row));
+      .raw(true)
+      .safeIntegers(false)
+      .all(...params, limit) as ExportRow[];
   }
 
   async entryTotals(
@@ -667,4 +649,51 @@ export class SqliteStore implements LedgerStore, ReportStore {
     while (this.flushing) await new Promise((resolve) => setImmediate(resolve));
     if (this.ownsDatabase) this.db.close();
   }
+}
+
+/** The columns of an export row, in `EXPORT_COLUMNS` order, amounts as text. */
+const EXPORT_SELECT = `id, at, type, status, feature, CAST(credits AS TEXT), CAST(balance_after AS TEXT),
+  CAST(held AS TEXT), user, project, model, quantities, draws, hold_id, charge_id, reason, note, metadata`;
+
+/** The log's filters and keyset position as a WHERE clause on (org_id, at, id). */
+function transactionWhere(
+  orgId: string,
+  filter: TransactionFilter,
+  after: TransactionCursor | undefined,
+): { where: string; params: unknown[] } {
+  const where = ['org_id = ?'];
+  const params: unknown[] = [orgId];
+  const anyOf = (column: string, values: readonly string[] | undefined) => {
+    if (!values || values.length === 0) return;
+    where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  anyOf('type', filter.types);
+  anyOf('status', filter.statuses);
+  for (const [column, value] of [
+    ['feature', filter.feature],
+    ['user', filter.user],
+    ['project', filter.project],
+    ['model', filter.model],
+  ] as const) {
+    if (value !== undefined) {
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+  }
+  if (filter.from !== undefined) {
+    where.push('at >= ?');
+    params.push(filter.from);
+  }
+  if (filter.to !== undefined) {
+    where.push('at < ?');
+    params.push(filter.to);
+  }
+  if (after) {
+    // A row value, so that SQLite seeks the (org_id, at, id) key instead of scanning from the
+    // newest row for every page.
+    where.push('(at, id) < (?, ?)');
+    params.push(after.at, after.id);
+  }
+  return { where: where.join(' AND '), params };
 }
