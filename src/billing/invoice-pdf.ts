@@ -9,6 +9,7 @@
  * PDF shows the same strings as the API and CSV exports. See format-money.ts.
  */
 import PDFDocument from 'pdfkit';
+import { FOOTER_HEIGHT, HEADER_FILL, INK, MARGIN, MUTED, RULE } from './document-style.js';
 import { formatMinorUnits, groupDecimal } from './format-money.js';
 import { defaultInvoiceFont, drawableText, type InvoiceFont } from './invoice-font.js';
 import type { InvoiceDocument, InvoiceStatus } from './invoice-document.js';
@@ -17,14 +18,6 @@ export interface RenderInvoicePdfOptions {
   /** Defaults to a TrueType font found on the machine, else Helvetica (see invoice-font.ts). */
   readonly font?: InvoiceFont;
 }
-
-const MARGIN = 50;
-/** Room kept below the flowing content for the footer. */
-const FOOTER_HEIGHT = 30;
-const INK = '#1f2328';
-const MUTED = '#59636e';
-const RULE = '#d1d9e0';
-const HEADER_FILL = '#f0f3f6';
 
 const STATUS_LABELS: Record<InvoiceStatus, { readonly text: string; readonly color: string }> = {
   pending: { text: 'PENDING', color: '#9a6700' },

@@ -9,6 +9,7 @@
  * format whatever the reader's locale, so the PDF shows the same figures as the JSON and the CSV.
  */
 import PDFDocument from 'pdfkit';
+import { FOOTER_HEIGHT, HEADER_FILL, INK, MARGIN, MUTED, RULE } from '../billing/document-style.js';
 import { groupDecimal, groupThousands } from '../billing/format-money.js';
 import { defaultInvoiceFont, drawableText, type InvoiceFont } from '../billing/invoice-font.js';
 import { formatCredits, type Micros } from '../core/amount.js';
@@ -22,14 +23,6 @@ export interface RenderStatementPdfOptions {
   readonly font?: InvoiceFont;
 }
 
-const MARGIN = 50;
-/** Room kept below the content for the footer. */
-const FOOTER_HEIGHT = 30;
-// The invoice's palette, so that both documents look like they come from the same place.
-const INK = '#1f2328';
-const MUTED = '#59636e';
-const RULE = '#d1d9e0';
-const HEADER_FILL = '#f0f3f6';
 const FINAL_COLOR = '#1a7f37';
 const RUNNING_COLOR = '#9a6700';
 

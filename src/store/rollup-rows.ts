@@ -12,6 +12,16 @@ import type {
 
 type Row = Record<string, unknown>;
 
+/** Raw rows read per statement while rebuilding, between which other work may run. */
+export const REBUILD_CHUNK = 20_000;
+
+/** A grant's entry sums up to some instant: its remaining and held credits then. */
+export interface GrantSum {
+  readonly grantId: string;
+  readonly amount: bigint;
+  readonly held: bigint;
+}
+
 /** The columns of a log row that rollups sum, as `logRowFrom` reads them. */
 export const LOG_ROW_COLUMNS = 'id, type, status, at, credits, feature, "user", project, model';
 export const ENTRY_COLUMNS = 'at, transaction_id, line, grant_id, kind, type, amount, held';

@@ -39,8 +39,19 @@ const problems = {
   404: problemResponse,
 };
 
-const groupByOf = (value: z.infer<typeof usageQuery>['groupBy']): GroupBy | undefined =>
-  value === 'member' ? 'user' : value;
+/** The usage query as the report takes it; `member` is another name for `user`. */
+function usageOptions(query: z.infer<typeof usageQuery>) {
+  const { from, to, interval, groupBy, top } = query;
+  return {
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+    ...(interval === undefined ? {} : { interval }),
+    ...(groupBy === undefined
+      ? {}
+      : { groupBy: (groupBy === 'member' ? 'user' : groupBy) as GroupBy }),
+    ...(top === undefined ? {} : { top }),
+  };
+}
 
 /** The group of the line summing the values beyond the most used thousand. */
 const OTHERS = '(other values)';
@@ -89,14 +100,7 @@ export function registerReportRoutes(app: ZodApp, { reports }: RouteContext): vo
       },
     },
     async (request, reply) => {
-      const { from, to, interval, groupBy, top } = request.query;
-      const report = await reports.usage(request.params.org, {
-        ...(from === undefined ? {} : { from }),
-        ...(to === undefined ? {} : { to }),
-        ...(interval === undefined ? {} : { interval }),
-        ...(groupBy === undefined ? {} : { groupBy: groupByOf(groupBy) }),
-        ...(top === undefined ? {} : { top }),
-      });
+      const report = await reports.usage(request.params.org, usageOptions(request.query));
       return report.ok ? presentUsageReport(report.value) : sendProblem(reply, report.refusal);
     },
   );
@@ -120,14 +124,10 @@ export function registerReportRoutes(app: ZodApp, { reports }: RouteContext): vo
       },
     },
     async (request, reply) => {
-      const { from, to, interval, groupBy, top } = request.query;
       // Every value, unless the caller asks for fewer: a file is for reading all of it.
       const report = await reports.usage(request.params.org, {
-        ...(from === undefined ? {} : { from }),
-        ...(to === undefined ? {} : { to }),
-        ...(interval === undefined ? {} : { interval }),
-        ...(groupBy === undefined ? {} : { groupBy: groupByOf(groupBy) }),
-        top: top ?? MAX_TOP,
+        ...usageOptions(request.query),
+        top: request.query.top ?? MAX_TOP,
       });
       if (!report.ok) return sendProblem(reply, report.refusal);
       const { org, from: first, to: last } = report.value;

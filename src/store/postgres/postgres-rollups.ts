@@ -5,7 +5,6 @@
  * org's rollups from its raw rows.
  */
 import type pg from 'pg';
-import type { Micros } from '../../core/amount.js';
 import type { GrantKind } from '../../core/grant.js';
 import { calendarOf } from '../../core/local-day.js';
 import type { Instant } from '../../core/period.js';
@@ -31,19 +30,12 @@ import {
   LOG_ROW_COLUMNS,
   logRowFrom,
   usageRollupFromRow,
+  REBUILD_CHUNK,
+  type GrantSum,
 } from '../rollup-rows.js';
 
 type Row = Record<string, unknown>;
 type Db = pg.Pool | pg.PoolClient;
-
-/** Rows read per statement while rebuilding. */
-const REBUILD_CHUNK = 20_000;
-
-export interface GrantSum {
-  readonly grantId: string;
-  readonly amount: Micros;
-  readonly held: Micros;
-}
 
 async function rows(db: Db, text: string, values: unknown[]): Promise<Row[]> {
   return (await db.query<Row>(text, values)).rows;

@@ -30,19 +30,12 @@ import {
   LOG_ROW_COLUMNS,
   logRowFrom,
   usageRollupFromRow,
+  REBUILD_CHUNK,
+  type GrantSum,
 } from '../rollup-rows.js';
 
 type Row = Record<string, unknown>;
 type Statement = Database.Statement<unknown[], Row>;
-
-/** Rows read per statement while rebuilding, between which other work may run. */
-const REBUILD_CHUNK = 20_000;
-
-export interface GrantSum {
-  readonly grantId: string;
-  readonly amount: Micros;
-  readonly held: Micros;
-}
 
 export class SqliteRollups {
   constructor(
