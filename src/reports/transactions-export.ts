@@ -5,7 +5,7 @@
  */
 import type { TransactionCursor, TransactionFilter } from '../ledger/ports.js';
 import type { ExportRow, ReportStore } from './ports.js';
-import { exportRowCsvLine, TRANSACTION_CSV_HEADER } from './transactions-csv.js';
+import { transactionCsvLine, TRANSACTION_CSV_HEADER } from './transactions-csv.js';
 
 /** Rows read per page: large enough to amortise a query, small enough to stay flat. */
 export const EXPORT_PAGE = 2000;
@@ -20,7 +20,7 @@ export async function* transactionsCsvChunks(
   let text = TRANSACTION_CSV_HEADER;
   for (;;) {
     const page: ExportRow[] = await store.exportTransactions(orgId, filter, EXPORT_PAGE, after);
-    for (const row of page) text += exportRowCsvLine(row);
+    for (const row of page) text += transactionCsvLine(row);
     // Encoded here: the page's strings die young instead of waiting in the socket's queue.
     yield Buffer.from(text, 'utf8');
     text = '';
