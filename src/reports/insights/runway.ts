@@ -258,14 +258,37 @@ function dateAfter({ year, month, day }: LocalDay, days: number): LocalDay {
  * confirms that midnight is 24 wall-clock hours later. Only around a DST change (or a zone's
  * change of rules) does it take the slow, exact path.
  */
-function nextMidnight(
-  date: LocalDay,
-  previousOffset: number,
-  timeZone: string,
-): { start: Instant; offset: number } {
+function nextMidnight(date: LocalDay, previousOffset: number, timeZone: string): Midnight {
+  let known = midnights.get(timeZone);
+  if (!known) {
+    known = new Map();
+    midnights.set(timeZone, known);
+  }
+  const key = `${date.year}-${date.month}-${date.day}`;
+  const remembered = known.get(key);
+  if (remembered) return remembered;
   const guess = Date.UTC(date.year, date.month - 1, date.day) - previousOffset;
-  if (utcOffsetMs(guess, timeZone) === previousOffset)
-    return { start: guess, offset: previousOffset };
-  const start = dayStart(date.year, date.month, date.day, timeZone);
-  return { start, offset: utcOffsetMs(start, timeZone) };
+  let found: Midnight;
+  if (utcOffsetMs(guess, timeZone) === previousOffset) {
+    found = { start: guess, offset: previousOffset };
+  } else {
+    const start = dayStart(date.year, date.month, date.day, timeZone);
+    found = { start, offset: utcOffsetMs(start, timeZone) };
+  }
+  if (known.size >= MIDNIGHTS_KEPT) known.clear();
+  known.set(key, found);
+  return found;
 }
+
+interface Midnight {
+  readonly start: Instant;
+  /** The zone's offset from UTC at that instant. */
+  readonly offset: number;
+}
+
+/**
+ * Local midnights found, per zone: every forecast walks the same year of days, so after the
+ * first one a day costs a lookup instead of a question to Intl. A few years' worth per zone.
+ */
+const midnights = new Map<string, Map<string, Midnight>>();
+const MIDNIGHTS_KEPT = 2000;
