@@ -8,8 +8,7 @@
  * the ISO code beside them ("USD 1,234.50"): one fixed format whatever the reader's locale, so the
  * PDF shows the same strings as the API and CSV exports. See format-money.ts.
  */
-import PDFDocument from 'pdfkit';
-import { FOOTER_HEIGHT, HEADER_FILL, INK, MARGIN, MUTED, RULE } from './document-style.js';
+import { HEADER_FILL, INK, MARGIN, MUTED, renderA4Document, RULE } from './document-style.js';
 import { formatMinorUnits, groupDecimal } from './format-money.js';
 import { defaultInvoiceFont, drawableText, type InvoiceFont } from './invoice-font.js';
 import type { InvoiceDocument, InvoiceStatus } from './invoice-document.js';
@@ -40,30 +39,16 @@ export async function renderInvoicePdf(
 ): Promise<Buffer> {
   checkInvoice(invoice);
   const font = options.font ?? defaultInvoiceFont();
-  const doc = new PDFDocument({
-    size: 'A4',
-    margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: MARGIN + FOOTER_HEIGHT },
-    // Pages stay in memory until the end so the footer can say "Page 1 of 3".
-    bufferPages: true,
-    info: {
+  return renderA4Document(
+    {
       Title: `Invoice ${invoice.number}`,
       Author: invoice.seller.name,
-      Creator: 'Tally',
       // The issue date rather than now, so the same invoice always renders to the same bytes.
       CreationDate: new Date(`${invoice.issueDate}T00:00:00Z`),
     },
-  });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  doc.registerFont('regular', font.regular);
-  doc.registerFont('bold', font.bold);
-  new InvoiceLayout(doc, invoice, font).draw();
-  doc.end();
-  return done;
+    font,
+    (doc) => new InvoiceLayout(doc, invoice, font).draw(),
+  );
 }
 
 function checkInvoice(invoice: InvoiceDocument): void {

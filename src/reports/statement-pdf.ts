@@ -8,8 +8,14 @@
  * Credits print as the API's exact decimals with "," between thousands ("12,500.125"): a fixed
  * format whatever the reader's locale, so the PDF shows the same figures as the JSON and the CSV.
  */
-import PDFDocument from 'pdfkit';
-import { FOOTER_HEIGHT, HEADER_FILL, INK, MARGIN, MUTED, RULE } from '../billing/document-style.js';
+import {
+  HEADER_FILL,
+  INK,
+  MARGIN,
+  MUTED,
+  renderA4Document,
+  RULE,
+} from '../billing/document-style.js';
 import { groupDecimal, groupThousands } from '../billing/format-money.js';
 import { defaultInvoiceFont, drawableText, type InvoiceFont } from '../billing/invoice-font.js';
 import { formatCredits, type Micros } from '../core/amount.js';
@@ -69,30 +75,16 @@ export async function renderStatementPdf(
 ): Promise<Buffer> {
   checkStatement(statement);
   const font = options.font ?? defaultInvoiceFont();
-  const doc = new PDFDocument({
-    size: 'A4',
-    margins: { top: MARGIN, left: MARGIN, right: MARGIN, bottom: MARGIN + FOOTER_HEIGHT },
-    // Pages stay in memory until the end so the footer can say "Page 1 of 1".
-    bufferPages: true,
-    info: {
+  return renderA4Document(
+    {
       Title: drawableText(`Statement ${monthTitle(statement.month)}, ${org.name}`, font),
       Author: 'Tally',
-      Creator: 'Tally',
       // The instant the figures are as of rather than now: the same statement, the same bytes.
       CreationDate: new Date(statement.asOf),
     },
-  });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  doc.registerFont('regular', font.regular);
-  doc.registerFont('bold', font.bold);
-  new StatementLayout(doc, statement, org, font).draw();
-  doc.end();
-  return done;
+    font,
+    (doc) => new StatementLayout(doc, statement, org, font).draw(),
+  );
 }
 
 function reconciles(flows: KindFlows): boolean {
